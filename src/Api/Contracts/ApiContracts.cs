@@ -1,0 +1,62 @@
+using RecSys.Grains.Contracts;
+
+namespace RecSys.Api.Contracts;
+
+/// <summary>
+/// One event as POSTed to /v1/events (the body is one such object or an array of up to 10,000).
+/// </summary>
+/// <param name="UserId">Who acted (1–256 characters, no control characters or '/').</param>
+/// <param name="ItemId">On which item (same rules); an unknown item is created without metadata.</param>
+/// <param name="Type">One of view, click, like, rating, purchase, skip.</param>
+/// <param name="Value">Rating on a 0–5 scale; required for type rating, optional otherwise.</param>
+/// <param name="Timestamp">ISO-8601 time or unix seconds; defaults to the server's time; at most a day ahead.</param>
+/// <param name="EventId">Optional client id (≤ 128 characters) that makes a retried event count once.</param>
+public sealed record EventRequest(string UserId, string ItemId, string Type, double? Value, string? Timestamp, string? EventId);
+
+/// <summary>Answer to POST /v1/events.</summary>
+/// <param name="Accepted">Events in the request, all validated and recorded.</param>
+/// <param name="Duplicates">How many of them had an eventId already recorded and were not counted again.</param>
+public sealed record EventsAccepted(int Accepted, int Duplicates);
+
+/// <summary>Answer to GET /v1/users/{userId}/recommendations.</summary>
+public sealed record RecommendationsResponse(string UserId, IReadOnlyList<RecommendedItem> Items);
+
+/// <summary>Answer to GET /v1/items/{itemId}/similar.</summary>
+public sealed record SimilarItemsResponse(string ItemId, IReadOnlyList<RecommendedItem> Items);
+
+/// <summary>PUT /v1/items/{itemId} body.</summary>
+/// <param name="Title">1–500 characters.</param>
+/// <param name="Categories">Up to 100 strings of 1–100 characters.</param>
+/// <param name="Tags">Up to 100 strings of 1–100 characters.</param>
+public sealed record ItemUpsertRequest(string Title, IReadOnlyList<string>? Categories, IReadOnlyList<string>? Tags);
+
+/// <summary>Interaction counters of an item.</summary>
+/// <param name="Popularity">Weighted engagement with exponential time decay (7-day half-life by default).</param>
+public sealed record ItemCountersResponse(long Views, long Clicks, long Likes, long Ratings, long Purchases, long Skips, double Popularity);
+
+/// <summary>An item.</summary>
+/// <param name="HasMetadata">False for items first seen through an event and never described.</param>
+public sealed record ItemResponse(
+    string ItemId,
+    string? Title,
+    IReadOnlyList<string> Categories,
+    IReadOnlyList<string> Tags,
+    bool HasMetadata,
+    ItemCountersResponse Counters,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ItemResponse From(ItemDetails item) => new(
+        item.ItemId,
+        item.Metadata?.Title,
+        item.Metadata is { } m ? m.Categories : [],
+        item.Metadata is { } t ? t.Tags : [],
+        item.Metadata is not null,
+        new ItemCountersResponse(item.Counters.Views, item.Counters.Clicks, item.Counters.Likes, item.Counters.Ratings, item.Counters.Purchases, item.Counters.Skips, item.Counters.Popularity),
+        item.CreatedAt,
+        item.UpdatedAt);
+}
+
+/// <summary>A page of GET /v1/items.</summary>
+/// <param name="Total">Items in the catalogue.</param>
+public sealed record ItemListResponse(int Total, int Offset, int Limit, IReadOnlyList<ItemResponse> Items);

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http.Json;
+using RecSys.Api.Apis;
+using RecSys.Api.Diagnostics;
+using RecSys.Api.Services;
+using RecSys.Api.Validation;
+using RecSys.Silo.Extensions;
+using RecSys.Silo.Options;
+using RecSys.Silo.StartupTasks;
+
+namespace RecSys.Api;
+
+/// <summary>Composition of the Api host.</summary>
+public static class RecSysApi
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Runs the Api; returns the process exit code (2 for bad arguments or data).</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            var builder = WebApplication.CreateBuilder(args);
+            builder.AddRecSysCommandLine(args);
+            var options = builder.Configuration.GetRecSysOptions();
+            if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            {
+                builder.WebHost.UseUrls(DefaultUrl);
+            }
+            if (options.HostRole == HostRole.Client)
+            {
+                builder.AddRecSysClient();
+            }
+            else
+            {
+                builder.AddRecSysSilo();
+            }
+            builder.AddRecSysTelemetry();
+            builder.AddRecSysApi();
+            app = builder.Build();
+        }
+        catch (RecSysConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync("recsys: " + ex.Message);
+            return 2;
+        }
+
+        app.UseRecSysApi();
+        await app.RunAsync();
+
+        var readiness = app.Services.GetRequiredService<ServingReadiness>();
+        if (readiness.Failure is { } failure)
+        {
+            await Console.Error.WriteLineAsync("recsys: " + failure.Message);
+        }
+        return readiness.ExitCode;
+    }
+
+    /// <summary>Services of the HTTP surface.</summary>
+    public static IHostApplicationBuilder AddRecSysApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<GrainFailureExceptionHandler>();
+        builder.Services.AddOpenApi();
+        builder.Services.Configure<JsonOptions>(json => json.SerializerOptions.WriteIndented = false);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = RequestValidation.MaxBodyBytes);
+        builder.Services.AddSingleton<EventIngestor>();
+        builder.Services.AddHostedService<StartupBanner>();
+        return builder;
+    }
+
+    /// <summary>Middleware and endpoints.</summary>
+    public static WebApplication UseRecSysApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestMetrics();
+        app.MapOpenApi();
+        app.MapRecSysOperations();
+        app.MapEventsApi();
+        app.MapUsersApi();
+        app.MapItemsApi();
+        return app;
+    }
+}

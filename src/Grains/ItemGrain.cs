@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using RecSys.Grains.Contracts;
+using RecSys.Grains.Serving;
+using RecSys.Models.Recall;
+
+namespace RecSys.Grains;
+
+/// <summary>
+/// One catalogue item: metadata plus lifetime and time-decayed interaction counters. A new item registers
+/// itself in the catalogue index before its creation is acknowledged.
+/// </summary>
+public sealed class ItemGrain(
+    [PersistentState("item", StorageNames.Items)] IPersistentState<ItemState> state,
+    IOptions<ServingOptions> options,
+    TimeProvider clock) : Grain, IItemGrain
+{
+    private readonly TimeSpan _halfLife = options.Value.PopularityHalfLife;
+
+    public Task<ItemDetails?> GetAsync() =>
+        Task.FromResult(state.State.Exists ? ToDetails(state.State) : null);
+
+    public async Task<ItemDetails> UpsertAsync(ItemMetadata metadata)
+    {
+        await EnsureExistsAsync();
+        state.State.Metadata = metadata;
+        state.State.UpdatedAt = clock.GetUtcNow();
+        await WriteAsync();
+        return ToDetails(state.State);
+    }
+
+    public async Task SeedAsync(ItemMetadata metadata)
+    {
+        if (state.State.Metadata is not null)
+        {
+            return;
+        }
+        var s = state.State;
+        var now = clock.GetUtcNow();
+        if (!s.Exists)
+        {
+            // The seeding caller registers seeded ids with the catalogue in one bulk call.
+            s.Exists = true;
+            s.CreatedAt = now;
+        }
+        s.Metadata = metadata;
+        s.UpdatedAt = now;
+        await WriteAsync();
+    }
+
+    public async Task RecordAsync(ImmutableArray<ItemActivity> activity)
+    {
+        if (activity.IsDefaultOrEmpty)
+        {
+            return;
+        }
+        await EnsureExistsAsync();
+        var s = state.State;
+        foreach (var a in activity)
+        {
+            switch (a.Type)
+            {
+                case EventType.View: s.Views++; break;
+                case EventType.Click: s.Clicks++; break;
+                case EventType.Like: s.Likes++; break;
+                case EventType.Rating: s.Ratings++; break;
+                case EventType.Purchase: s.Purchases++; break;
+                case EventType.Skip: s.Skips++; break;
+            }
+            if (a.Weight > 0)
+            {
+                (s.Popularity, s.PopularityAsOf) = TimeDecay.Add(s.Popularity, s.PopularityAsOf, a.Weight, a.Timestamp, _halfLife);
+            }
+        }
+        s.UpdatedAt = clock.GetUtcNow();
+        await WriteAsync();
+    }
+
+    /// <summary>Marks a new item as existing and registers it in the catalogue.</summary>
+    private async Task EnsureExistsAsync()
+    {
+        if (state.State.Exists)
+        {
+            return;
+        }
+        // Register first: a listed id whose state write then fails is harmless (it reads as not found),
+        // while an item that exists but is missing from the index would be invisible to listing.
+        await GrainFactory.GetGrain<ICatalogGrain>(CatalogGrainKeys.Default).RegisterAsync([this.GetPrimaryKeyString()]);
+        state.State.Exists = true;
+        state.State.CreatedAt = clock.GetUtcNow();
+    }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory and store disagree now; reload from the store on the next call.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private ItemDetails ToDetails(ItemState s)
+    {
+        var now = clock.GetUtcNow();
+        var popularity = s.PopularityAsOf == default ? s.Popularity : TimeDecay.Decay(s.Popularity, s.PopularityAsOf, now, _halfLife);
+        return new ItemDetails(
+            this.GetPrimaryKeyString(),
+            s.Metadata,
+            new ItemCounters(s.Views, s.Clicks, s.Likes, s.Ratings, s.Purchases, s.Skips, popularity),
+            s.CreatedAt,
+            s.UpdatedAt);
+    }
+}

@@ -1,0 +1,159 @@
+using RecSys.Models.Data;
+
+namespace RecSys.Models.Recall;
+
+/// <summary>Options for <see cref="ItemCfModel"/>.</summary>
+public sealed record ItemCfOptions
+{
+    /// <summary>(int) Neighbours kept per item.</summary>
+    public int Neighbours { get; init; } = 50;
+
+    /// <summary>
+    /// (double) Shrinkage λ: similarities are multiplied by c/(c+λ), where c is the number of users who
+    /// interacted with both items, so pairs supported by few users count less.
+    /// </summary>
+    public double Shrinkage { get; init; } = 10.0;
+
+    /// <summary>(float) Interactions with a rating below this are ignored (0 keeps all).</summary>
+    public float MinRating { get; init; }
+
+    public void Validate()
+    {
+        if (Neighbours < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Neighbours), Neighbours, "must be at least 1");
+        }
+        if (Shrinkage < 0 || double.IsNaN(Shrinkage))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Shrinkage), Shrinkage, "must be non-negative");
+        }
+    }
+}
+
+/// <summary>
+/// Item-based collaborative filtering (Sarwar et al., "Item-Based Collaborative Filtering Recommendation
+/// Algorithms", WWW 2001) on binary co-occurrence:
+/// sim(i, j) = c_ij / sqrt(n_i · n_j) · c_ij / (c_ij + λ), where n_i is the number of users of item i and c_ij
+/// the number of users of both. Keeps the top-N neighbours per item. Immutable and thread-safe once built.
+/// </summary>
+public sealed class ItemCfModel
+{
+    private readonly ScoredItem[][] _neighbours;
+
+    private ItemCfModel(IdVocabulary items, ScoredItem[][] neighbours, ItemCfOptions options)
+    {
+        Items = items;
+        _neighbours = neighbours;
+        Options = options;
+    }
+
+    public IdVocabulary Items { get; }
+
+    public ItemCfOptions Options { get; }
+
+    public int ItemCount => _neighbours.Length;
+
+    public static ItemCfModel Build(InteractionDataset dataset, ItemCfOptions? options = null)
+    {
+        options ??= new ItemCfOptions();
+        options.Validate();
+        var itemCount = dataset.ItemCount;
+
+        // Distinct item sets per user, and user lists per item (a sparse binary matrix in both orientations).
+        var userItems = new HashSet<int>[dataset.UserCount];
+        for (var u = 0; u < userItems.Length; u++)
+        {
+            userItems[u] = [];
+        }
+        foreach (var interaction in dataset.Interactions)
+        {
+            if (interaction.Rating >= options.MinRating)
+            {
+                userItems[interaction.User].Add(interaction.Item);
+            }
+        }
+        var byUser = userItems.Select(set => set.Order().ToArray()).ToArray();
+        var itemUsers = new List<int>[itemCount];
+        for (var i = 0; i < itemCount; i++)
+        {
+            itemUsers[i] = [];
+        }
+        for (var u = 0; u < byUser.Length; u++)
+        {
+            foreach (var i in byUser[u])
+            {
+                itemUsers[i].Add(u);
+            }
+        }
+
+        var neighbours = new ScoredItem[itemCount][];
+        Parallel.For(
+            0,
+            itemCount,
+            () => (Counts: new int[itemCount], Touched: new List<int>(), Top: new TopK(options.Neighbours)),
+            (i, _, scratch) =>
+            {
+                var (counts, touched, top) = scratch;
+                foreach (var u in itemUsers[i])
+                {
+                    foreach (var j in byUser[u])
+                    {
+                        if (j != i && counts[j]++ == 0)
+                        {
+                            touched.Add(j);
+                        }
+                    }
+                }
+
+                var ni = itemUsers[i].Count;
+                top.Clear();
+                foreach (var j in touched)
+                {
+                    var co = counts[j];
+                    counts[j] = 0;
+                    var cosine = co / Math.Sqrt((double)ni * itemUsers[j].Count);
+                    top.Offer(j, (float)(cosine * co / (co + options.Shrinkage)));
+                }
+                touched.Clear();
+                neighbours[i] = top.ToSortedArray();
+                return scratch;
+            },
+            _ => { });
+
+        return new ItemCfModel(dataset.Items, neighbours, options);
+    }
+
+    /// <summary>The stored neighbours of item index <paramref name="item"/>, most similar first.</summary>
+    public ReadOnlySpan<ScoredItem> Neighbours(int item) =>
+        (uint)item < (uint)_neighbours.Length ? _neighbours[item] : [];
+
+    /// <summary>
+    /// Scores candidates by Σ weight(h) · sim(h, candidate) over the history items h, and returns the best
+    /// <paramref name="count"/>, skipping items that <paramref name="exclude"/> rejects.
+    /// </summary>
+    public ScoredItem[] Recommend(IEnumerable<(int Item, float Weight)> history, int count, Func<int, bool>? exclude = null)
+    {
+        var scores = new Dictionary<int, float>();
+        foreach (var (item, weight) in history)
+        {
+            if (weight <= 0)
+            {
+                continue;
+            }
+            foreach (var neighbour in Neighbours(item))
+            {
+                scores[neighbour.Item] = scores.GetValueOrDefault(neighbour.Item) + weight * neighbour.Score;
+            }
+        }
+
+        var top = new TopK(count);
+        foreach (var (item, score) in scores)
+        {
+            if (exclude is null || !exclude(item))
+            {
+                top.Offer(item, score);
+            }
+        }
+        return top.ToSortedArray();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Orleans.Configuration;
+using RecSys.Grains;
+using RecSys.Grains.Serving;
+using RecSys.Models.Data;
+using RecSys.Silo.Options;
+using RecSys.Silo.Persistence;
+using RecSys.Silo.StartupTasks;
+
+namespace RecSys.Silo.Extensions;
+
+/// <summary>Wiring shared by the standalone silo and the Api (co-hosted silo or Orleans client).</summary>
+public static class RecSysHostingExtensions
+{
+    /// <summary>ADO.NET invariant of Npgsql, as Orleans names it.</summary>
+    public const string NpgsqlInvariant = "Npgsql";
+
+    private static readonly string[] StorageProviders = [StorageNames.Users, StorageNames.Items, StorageNames.Aggregates];
+
+    // Request latencies in seconds: 0.5 ms .. 10 s.
+    private static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    /// <summary>Binds and validates "RecSys"; throws <see cref="RecSysConfigurationException"/> listing every problem.</summary>
+    public static RecSysOptions GetRecSysOptions(this IConfiguration configuration)
+    {
+        var options = new RecSysOptions();
+        configuration.GetSection(RecSysOptions.Section).Bind(options);
+        var serving = new ServingOptions();
+        configuration.GetSection(ServingOptions.Section).Bind(serving);
+        var problems = options.Validate().Concat(serving.Validate()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new RecSysConfigurationException(string.Join(Environment.NewLine, problems));
+        }
+        return options;
+    }
+
+    /// <summary>Adds the RecSys command-line switches (<see cref="CommandLine.SwitchMappings"/>) to configuration.</summary>
+    public static IHostApplicationBuilder AddRecSysCommandLine(this IHostApplicationBuilder builder, string[] args)
+    {
+        var unknown = CommandLine.FindUnknownSwitch(args);
+        if (unknown is not null)
+        {
+            throw new RecSysConfigurationException(unknown);
+        }
+        builder.Configuration.AddCommandLine(args, CommandLine.SwitchMappings.ToDictionary());
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs a silo in this host: clustering and grain storage per <see cref="RecSysOptions.Storage"/>, the schema
+    /// migration (PostgreSQL), model loading and catalogue seeding, and readiness.
+    /// </summary>
+    public static IHostApplicationBuilder AddRecSysSilo(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetRecSysOptions();
+        AddServingServices(builder);
+
+        if (options.StorageKind == StorageKind.Postgres)
+        {
+            // Registered before UseOrleans: hosted services start in order, and the providers need the schema.
+            var connection = options.Connection!;
+            builder.Services.AddHostedService(sp => new PostgresSchemaMigration(connection, sp.GetRequiredService<ILogger<PostgresSchemaMigration>>()));
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+
+            if (options.StorageKind == StorageKind.Postgres)
+            {
+                silo.UseAdoNetClustering(adoNet =>
+                {
+                    adoNet.Invariant = NpgsqlInvariant;
+                    adoNet.ConnectionString = options.Connection;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                foreach (var name in StorageProviders)
+                {
+                    silo.AddAdoNetGrainStorage(name, adoNet =>
+                    {
+                        adoNet.Invariant = NpgsqlInvariant;
+                        adoNet.ConnectionString = options.Connection;
+                    });
+                }
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                foreach (var name in StorageProviders)
+                {
+                    silo.AddMemoryGrainStorage(name);
+                }
+            }
+
+            // Chosen before any data exists: plain JSON, no $type names, so renaming a class never strands rows.
+            silo.UseSystemTextJsonGrainStorageSerializer();
+        });
+
+        // After UseOrleans, so it starts once the silo is up.
+        builder.Services.AddSingleton(DatasetSpec.Parse(options.Data));
+        builder.Services.AddHostedService<ModelBootstrapper>();
+        return builder;
+    }
+
+    /// <summary>Connects this host to separately running silos as an Orleans client.</summary>
+    public static IHostApplicationBuilder AddRecSysClient(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetRecSysOptions();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        var readiness = new ServingReadiness();
+        readiness.MarkReady("connected as an Orleans client");
+        builder.Services.AddSingleton(readiness);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+            if (options.StorageKind == StorageKind.Postgres)
+            {
+                client.UseAdoNetClustering(adoNet =>
+                {
+                    adoNet.Invariant = NpgsqlInvariant;
+                    adoNet.ConnectionString = options.Connection;
+                });
+            }
+            else
+            {
+                client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Meters (Microsoft.Orleans and RecSys) exported for Prometheus, and health checks.</summary>
+    public static IHostApplicationBuilder AddRecSysTelemetry(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Microsoft.Orleans", Telemetry.MeterName)
+            .AddView(instrument => instrument.Meter.Name == Telemetry.MeterName && instrument.Unit == "s"
+                ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets }
+                : null)
+            .AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddCheck<ServingReadinessCheck>("serving", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Maps /metrics, /health/live (the process answers) and /health/ready (it can serve).</summary>
+    public static WebApplication MapRecSysOperations(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+
+    private static void AddServingServices(IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.Section));
+        builder.Services.AddSingleton<ServingModels>();
+        builder.Services.AddSingleton<ServingReadiness>();
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RecSys.Models.Data;
+
+namespace RecSys.Silo.StartupTasks;
+
+/// <summary>Whether this host can answer requests: models loaded and the catalogue seeded (or, for a client, connected).</summary>
+public sealed class ServingReadiness
+{
+    private volatile string _status = "starting";
+    private volatile bool _ready;
+
+    public bool IsReady => _ready;
+
+    public string Status => _status;
+
+    /// <summary>Why start-up failed, if it did.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Process exit code after the host stops: 2 when the data was bad (a user error), 1 otherwise.</summary>
+    public int ExitCode => Failure switch
+    {
+        null => 0,
+        DataFormatException or FileNotFoundException or DirectoryNotFoundException or FormatException => 2,
+        _ => 1,
+    };
+
+    public void Report(string status) => _status = status;
+
+    public void MarkReady(string status)
+    {
+        _status = status;
+        _ready = true;
+    }
+
+    public void MarkFailed(Exception failure)
+    {
+        Failure = failure;
+        _status = "failed: " + failure.Message;
+    }
+}
+
+/// <summary>/health/ready: healthy once <see cref="ServingReadiness"/> says so.</summary>
+public sealed class ServingReadinessCheck(ServingReadiness readiness) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(readiness.IsReady
+            ? HealthCheckResult.Healthy(readiness.Status)
+            : HealthCheckResult.Unhealthy(readiness.Status));
+}
