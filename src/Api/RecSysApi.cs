@@ -61,7 +61,7 @@ public static class RecSysApi
     {
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<GrainFailureExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer<OperationsOpenApi>());
         builder.Services.Configure<JsonOptions>(json => json.SerializerOptions.WriteIndented = false);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = RequestValidation.MaxBodyBytes);

@@ -60,3 +60,11 @@ public sealed record ItemResponse(
 /// <summary>A page of GET /v1/items.</summary>
 /// <param name="Total">Items in the catalogue.</param>
 public sealed record ItemListResponse(int Total, int Offset, int Limit, IReadOnlyList<ItemResponse> Items);
+
+/// <summary>One recorded interaction as GET /v1/users/{userId} shows it.</summary>
+public sealed record UserEventResponse(string ItemId, string Type, double? Value, DateTimeOffset Timestamp, string? EventId);
+
+/// <summary>Answer to GET /v1/users/{userId}: the live state recommendations are computed from.</summary>
+/// <param name="Recent">Most recent interactions, oldest first (up to 200 by default).</param>
+/// <param name="SeenItems">Distinct items the user interacted with (excluded from recommendations).</param>
+public sealed record UserProfileResponse(string UserId, long TotalEvents, DateTimeOffset? LastEventAt, int SeenItems, IReadOnlyList<UserEventResponse> Recent);

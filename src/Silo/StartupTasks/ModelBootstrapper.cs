@@ -1,9 +1,6 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using RecSys.Grains;
-using RecSys.Grains.Contracts;
 using RecSys.Grains.Serving;
 using RecSys.Models.Data;
 using RecSys.Models.Recall;
@@ -24,8 +21,6 @@ internal sealed partial class ModelBootstrapper(
     TimeProvider clock,
     ILogger<ModelBootstrapper> logger) : BackgroundService
 {
-    private const int SeedParallelism = 32;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -42,7 +37,7 @@ internal sealed partial class ModelBootstrapper(
             LogBuilt(logger, watch.ElapsedMilliseconds);
 
             readiness.Report("seeding catalogue");
-            var seeded = await SeedAsync(dataset, popularity, stoppingToken);
+            var seeded = await CatalogSeeder.SeedAsync(grains, dataset, popularity, stoppingToken);
             readiness.MarkReady($"serving {dataset.Name}");
             LogReady(logger, dataset.Name, seeded, watch.ElapsedMilliseconds);
         }
@@ -56,34 +51,6 @@ internal sealed partial class ModelBootstrapper(
             LogFailed(logger, ex, spec.ToString());
             lifetime.StopApplication();
         }
-    }
-
-    private async Task<bool> SeedAsync(InteractionDataset dataset, PopularityModel popularity, CancellationToken cancellationToken)
-    {
-        var catalog = grains.GetGrain<ICatalogGrain>(CatalogGrainKeys.Default);
-        if (await catalog.GetSeededFingerprintAsync() == dataset.Fingerprint)
-        {
-            return false;
-        }
-
-        await catalog.RegisterAsync([.. dataset.Items.Ids]);
-        await Parallel.ForEachAsync(
-            dataset.ItemInfos,
-            new ParallelOptions { MaxDegreeOfParallelism = SeedParallelism, CancellationToken = cancellationToken },
-            async (item, _) => await grains.GetGrain<IItemGrain>(item.Id).SeedAsync(
-                new ItemMetadata(item.Title, [.. item.Categories], [.. item.Tags])));
-
-        var baseline = ImmutableArray.CreateBuilder<PopularItem>();
-        for (var i = 0; i < dataset.ItemCount; i++)
-        {
-            if (popularity.Scores[i] > 0)
-            {
-                baseline.Add(new PopularItem(dataset.Items[i], popularity.Scores[i]));
-            }
-        }
-        await grains.GetGrain<IPopularityGrain>(CatalogGrainKeys.Default).SeedBaselineAsync(dataset.Fingerprint, baseline.ToImmutable());
-        await catalog.MarkSeededAsync(dataset.Fingerprint);
-        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Dataset}: {Users} users, {Items} items, {Interactions} interactions ({Elapsed} ms)")]
