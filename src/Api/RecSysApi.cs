@@ -46,9 +46,10 @@ public static class RecSysApi
         }
 
         app.UseRecSysApi();
+        // Resolved before running: RunAsync disposes the container when the host stops.
+        var readiness = app.Services.GetRequiredService<ServingReadiness>();
         await app.RunAsync();
 
-        var readiness = app.Services.GetRequiredService<ServingReadiness>();
         if (readiness.Failure is { } failure)
         {
             await Console.Error.WriteLineAsync("recsys: " + failure.Message);

@@ -11,8 +11,9 @@ internal static class Program
         try
         {
             var app = SiloApplication.Build(args);
-            await app.RunAsync();
+            // Resolved before running: RunAsync disposes the container when the host stops.
             var readiness = app.Services.GetRequiredService<ServingReadiness>();
+            await app.RunAsync();
             if (readiness.Failure is { } failure)
             {
                 await Console.Error.WriteLineAsync("recsys-silo: " + failure.Message);

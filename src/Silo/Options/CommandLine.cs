@@ -36,7 +36,10 @@ public static class CommandLine
             }
             var eq = arg.IndexOf('=', StringComparison.Ordinal);
             var name = eq < 0 ? arg : arg[..eq];
-            if (!SwitchMappings.ContainsKey(name) && !HostSwitches.Contains(name[2..]) && !name.Contains(':', StringComparison.Ordinal))
+            // Configuration paths (--Section:Key=value) and empty section entries (--Section=, which hosting tools
+            // such as WebApplicationFactory pass along) are configuration, not switches.
+            var isConfiguration = name.Contains(':', StringComparison.Ordinal) || (eq > 0 && eq == arg.Length - 1);
+            if (!SwitchMappings.ContainsKey(name) && !HostSwitches.Contains(name[2..]) && !isConfiguration)
             {
                 return $"unknown option '{name}'; known options: {string.Join(", ", SwitchMappings.Keys)}, --urls";
             }

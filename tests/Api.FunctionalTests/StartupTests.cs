@@ -1,0 +1,49 @@
+using System.Globalization;
+using RecSys.TestSupport;
+
+namespace RecSys.Api.FunctionalTests;
+
+/// <summary>The process itself: bad arguments and bad data end with exit code 2 and a message, not a crash.</summary>
+public sealed class StartupTests
+{
+    [Theory]
+    [InlineData("--storage", "mongo")]
+    [InlineData("--storage", "postgres")]
+    [InlineData("--data", "parquet:/tmp")]
+    [InlineData("--data", "movielens-100k:/no/such/folder")]
+    [InlineData("--role", "observer")]
+    [InlineData("--silo-port", "70000")]
+    [InlineData("--colour", "blue")]
+    public async Task Bad_arguments_exit_with_code_2(string option, string value)
+    {
+        var exitCode = await RecSysApi.RunAsync([option, value, "--urls", "http://127.0.0.1:0"]);
+
+        Assert.Equal(2, exitCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_data_file_stops_the_host_with_code_2()
+    {
+        var folder = Directory.CreateTempSubdirectory("recsys-bad-ml-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "u.data"), "1\t1\t5\t100\n1\t2\n");
+
+            var run = RecSysApi.RunAsync(
+            [
+                "--data", "movielens-100k:" + folder,
+                "--urls", "http://127.0.0.1:0",
+                "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                "--cluster-id", "bad-data-" + Guid.NewGuid().ToString("N")[..8],
+            ]);
+
+            Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60))));
+            Assert.Equal(2, await run);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
