@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using RecSys.Grains.Contracts;
 using RecSys.Grains.Serving;
 using RecSys.Models.Recall;
@@ -10,6 +11,9 @@ namespace RecSys.Grains;
 /// One catalogue item: metadata plus lifetime and time-decayed interaction counters. A new item registers
 /// itself in the catalogue index before its creation is acknowledged.
 /// </summary>
+// Many small, uniform grains: spread them evenly over the silos by id hash rather than the default
+// resource-optimized placement, which keeps them on the calling silo until load builds up.
+[HashBasedPlacement]
 public sealed class ItemGrain(
     [PersistentState("item", StorageNames.Items)] IPersistentState<ItemState> state,
     IOptions<ServingOptions> options,

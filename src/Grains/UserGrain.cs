@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using RecSys.Grains.Contracts;
 using RecSys.Grains.Diagnostics;
 using RecSys.Grains.Serving;
@@ -10,6 +11,9 @@ namespace RecSys.Grains;
 /// Live state of one user: bounded recent interactions, seen set and counters. Every accepted batch is
 /// persisted before the call returns, so an acknowledged event survives a silo restart.
 /// </summary>
+// Many small, uniform grains: spread them evenly over the silos by id hash rather than the default
+// resource-optimized placement, which keeps them on the calling silo until load builds up.
+[HashBasedPlacement]
 public sealed class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
     IOptions<ServingOptions> options) : Grain, IUserGrain

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 
+using RecSys.TestSupport;
+
 namespace RecSys.Api.FunctionalTests;
 
 /// <summary>/metrics, /health/*, /openapi/v1.json.</summary>

@@ -4,6 +4,8 @@ using System.Text.Json;
 using RecSys.Api.Contracts;
 using RecSys.Grains.Contracts;
 
+using RecSys.TestSupport;
+
 namespace RecSys.Api.FunctionalTests;
 
 /// <summary>The acceptance script, as a new user would run it, plus the catalogue endpoints.</summary>

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using RecSys.Api.Contracts;
-using static RecSys.Api.FunctionalTests.HttpAssertions;
+using RecSys.TestSupport;
+using static RecSys.TestSupport.HttpAssertions;
 
 namespace RecSys.Api.FunctionalTests;
 

@@ -46,10 +46,12 @@ internal sealed partial class ModelBootstrapper(
         }
         catch (Exception ex)
         {
-            // Serving without models would answer wrongly; stop the host and let Program report why.
+            // Serving without models would answer wrongly; stop the host and let Program report why. Stopping
+            // while other services (Kestrel) are still starting would abort their start-up with an exception, so
+            // stop once the application has started (immediately if it already has).
             readiness.MarkFailed(ex);
             LogFailed(logger, ex, spec.ToString());
-            lifetime.StopApplication();
+            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using RecSys.TestSupport;
+using Xunit;
 
-namespace RecSys.Api.FunctionalTests;
+namespace RecSys.TestSupport;
 
 /// <summary>
 /// The real Api (co-hosted silo, in-memory storage) on the test server, with its own silo ports and a small
@@ -69,7 +69,7 @@ public sealed class ReadyApi : IAsyncLifetime
     public async Task DisposeAsync() => await Factory.DisposeAsync();
 }
 
-internal static class HttpAssertions
+public static class HttpAssertions
 {
     /// <summary>Asserts a 400 application/problem+json response whose errors name <paramref name="field"/>.</summary>
     public static async Task AssertProblemAsync(HttpResponseMessage response, int status, string? field = null)
