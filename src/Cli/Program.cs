@@ -1,0 +1,3 @@
+using RecSys.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
