@@ -32,6 +32,35 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
     }
 
     [Fact]
+    public async Task Every_series_the_grafana_dashboard_queries_is_exported()
+    {
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "deploy", "grafana", "dashboards", "recsys-overview.json"));
+        using var json = JsonDocument.Parse(dashboard);
+        var expressions = json.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
+            .Select(t => t.GetProperty("expr").GetString()!)
+            .ToList();
+        var series = expressions
+            .SelectMany(e => System.Text.RegularExpressions.Regex.Matches(e, @"\b(?:recsys|orleans)_[a-z_]+").Select(m => m.Value))
+            .Distinct()
+            .ToList();
+
+        // Traffic that makes every RecSys instrument report at least once (a duplicate event included).
+        var body = """[{"userId":"dash-user","itemId":"i1","type":"click","eventId":"d1"},{"userId":"dash-user","itemId":"i1","type":"click","eventId":"d1"}]""";
+        await Client.PostAsync("/v1/events", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await Client.GetAsync("/v1/users/dash-user/recommendations");
+        await Client.GetAsync("/v1/users/dash-user/recommendations?count=0");
+
+        Assert.NotEmpty(series);
+        string text = "";
+        await TestSupport.Eventually.TrueAsync(async () =>
+        {
+            text = await Client.GetStringAsync("/metrics");
+            return series.All(name => text.Contains(name + "{", StringComparison.Ordinal) || text.Contains(name + " ", StringComparison.Ordinal));
+        }, TimeSpan.FromSeconds(30), "every dashboard series in /metrics: " + string.Join(", ", series));
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/health/live")).StatusCode);

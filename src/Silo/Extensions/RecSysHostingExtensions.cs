@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
@@ -86,7 +85,7 @@ public static class RecSysHostingExtensions
                     adoNet.Invariant = NpgsqlInvariant;
                     adoNet.ConnectionString = options.Connection;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(options.ResolveAdvertisedAddress(), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 foreach (var name in StorageProviders)
                 {
                     silo.AddAdoNetGrainStorage(name, adoNet =>

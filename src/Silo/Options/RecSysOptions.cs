@@ -55,8 +55,27 @@ public sealed class RecSysOptions
     /// <summary>(int) Client gateway port.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>(string) IP address other silos and clients reach this silo on (postgres clustering).</summary>
+    /// <summary>
+    /// (string) IP address other silos and clients reach this silo on (postgres clustering), or "auto" for this
+    /// host's first non-loopback IPv4 address (containers).
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The address to advertise, with "auto" resolved from the network interfaces.</summary>
+    public IPAddress ResolveAdvertisedAddress()
+    {
+        if (!AdvertisedAddress.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Parse(AdvertisedAddress);
+        }
+        var candidates = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return candidates.FirstOrDefault()
+            ?? throw new RecSysConfigurationException("--advertised-address auto found no non-loopback IPv4 address; pass one explicitly");
+    }
 
     public StorageKind StorageKind => Storage.Trim().ToLowerInvariant() switch
     {
@@ -115,9 +134,9 @@ public sealed class RecSysOptions
         {
             yield return $"--gateway-port {GatewayPort} is not a TCP port";
         }
-        if (!IPAddress.TryParse(AdvertisedAddress, out _))
+        if (!IPAddress.TryParse(AdvertisedAddress, out _) && !AdvertisedAddress.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            yield return $"--advertised-address '{AdvertisedAddress}' is not an IP address";
+            yield return $"--advertised-address '{AdvertisedAddress}' is not an IP address or 'auto'";
         }
     }
 }
