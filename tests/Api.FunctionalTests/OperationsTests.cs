@@ -53,18 +53,21 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
 
         Assert.NotEmpty(series);
         var missing = series;
+        var text = "";
         try
         {
             await Eventually.TrueAsync(async () =>
             {
-                var text = await Client.GetStringAsync("/metrics");
+                text = await Client.GetStringAsync("/metrics");
                 missing = [.. series.Where(name => !text.Contains(name + "{", StringComparison.Ordinal) && !text.Contains(name + " ", StringComparison.Ordinal))];
                 return missing.Count == 0;
             }, TimeSpan.FromSeconds(30), "every dashboard series in /metrics");
         }
         catch (TimeoutException)
         {
-            Assert.Fail("the dashboard queries series /metrics does not export: " + string.Join(", ", missing));
+            var orleansLines = text.Split('\n').Where(l => l.Contains("rleans", StringComparison.Ordinal)).Take(5);
+            Assert.Fail("the dashboard queries series /metrics does not export: " + string.Join(", ", missing)
+                + $"\n/metrics has {text.Length} characters; lines mentioning Orleans:\n" + string.Join("\n", orleansLines));
         }
     }
 
