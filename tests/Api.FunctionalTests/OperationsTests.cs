@@ -6,6 +6,7 @@ using RecSys.TestSupport;
 namespace RecSys.Api.FunctionalTests;
 
 /// <summary>/metrics, /health/*, /openapi/v1.json.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
 {
     private HttpClient Client => api.Client;
@@ -109,4 +110,16 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
         Assert.True(post.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(post.GetProperty("responses").TryGetProperty("400", out _));
     }
+}
+
+/// <summary>
+/// Runs alone, after the parallel tests. Orleans creates its "Microsoft.Orleans" meter per host (through the
+/// host's IMeterFactory) while an OpenTelemetry provider listens to every meter of that name in the process;
+/// when another test host in this process is disposed, its meter completes and the provider drops the shared
+/// orleans_* streams. Production runs one host per process, so only tests need this isolation.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
 }
