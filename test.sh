@@ -36,6 +36,8 @@ start_postgres() {
   fi
 
   PG_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/recsys-pg.XXXXXX")
+  PG_STOP=(true)
+  trap stop_postgres EXIT
   local -a as_owner=()
   if [[ $(id -u) -eq 0 ]]; then
     # initdb refuses to run as root; the package created the 'postgres' account.
@@ -53,11 +55,14 @@ start_postgres() {
   [[ -n $port ]] || { log "no free loopback port found"; exit 1; }
 
   "${as_owner[@]}" "$pg_bin/initdb" -D "$PG_ROOT/data" -U recsys --auth=trust -E UTF8 --no-locale >/dev/null
-  # A throwaway cluster: durability settings off for speed.
-  "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$PG_ROOT/data" -l "$PG_ROOT/server.log" -w -t 60 start \
-    -o "-p $port -k $PG_ROOT -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
   PG_STOP=("${as_owner[@]}" "$pg_bin/pg_ctl" -D "$PG_ROOT/data" -m immediate -w stop)
-  trap stop_postgres EXIT
+  # A throwaway cluster: durability settings off for speed.
+  if ! "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$PG_ROOT/data" -l "$PG_ROOT/server.log" -w -t 60 start \
+    -o "-p $port -k $PG_ROOT -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+    log "PostgreSQL did not start; its log:"
+    cat "$PG_ROOT/server.log" >&2 || true
+    exit 1
+  fi
   "${as_owner[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U recsys recsys_test
 
   export RECSYS_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=recsys;Database=recsys_test"
@@ -66,7 +71,7 @@ start_postgres() {
 
 stop_postgres() {
   "${PG_STOP[@]}" >/dev/null 2>&1 || true
-  rm -rf "$PG_ROOT"
+  rm -rf "${PG_ROOT:?}"
 }
 
 if [[ -z ${RECSYS_TEST_POSTGRES:-} ]]; then

@@ -144,7 +144,8 @@ DELETE FROM OrleansMembershipVersionTable WHERE DeploymentId = @DeploymentId;
 '),
 
 -- Removes rows of silos declared Dead (status 6) whose last heartbeat is older than @IAmAliveTime.
--- Required by the 10.4.2 provider; live, joining or shutting-down silos are never touched.
+-- Required by the 10.4.2 provider. Deliberately narrower than the older published "Status <> Active": a silo
+-- still joining or shutting down is never removed under it; it is cleaned once the cluster declares it dead.
 ('CleanupDefunctSiloEntriesKey', '
 DELETE FROM OrleansMembershipTable
 WHERE DeploymentId = @DeploymentId AND IAmAliveTime < @IAmAliveTime AND Status = 6;
@@ -181,10 +182,17 @@ CREATE TABLE IF NOT EXISTS OrleansStorage
 
 -- One row per grain state. The unique index both serves lookups (it leads with the two hashes) and makes a
 -- concurrent first write lose cleanly (ON CONFLICT DO NOTHING -> unchanged version -> Orleans reports an
--- ETag conflict) instead of creating a duplicate row.
-CREATE UNIQUE INDEX IF NOT EXISTS UX_OrleansStorage_Grain
-    ON OrleansStorage (GrainIdHash, GrainTypeHash, GrainIdN0, GrainIdN1, GrainTypeString,
-                       (COALESCE(GrainIdExtensionString, '')), ServiceId);
+-- ETag conflict) instead of creating a duplicate row. Checked first because CREATE INDEX IF NOT EXISTS still
+-- takes a SHARE lock on the table, which would pause every grain write in the cluster at each silo start.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'ux_orleansstorage_grain') THEN
+        CREATE UNIQUE INDEX UX_OrleansStorage_Grain
+            ON OrleansStorage (GrainIdHash, GrainTypeHash, GrainIdN0, GrainIdN1, GrainTypeString,
+                               (COALESCE(GrainIdExtensionString, '')), ServiceId);
+    END IF;
+END
+$$;
 
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 

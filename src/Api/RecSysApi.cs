@@ -3,9 +3,9 @@ using RecSys.Api.Apis;
 using RecSys.Api.Diagnostics;
 using RecSys.Api.Services;
 using RecSys.Api.Validation;
+using RecSys.Silo;
 using RecSys.Silo.Extensions;
 using RecSys.Silo.Options;
-using RecSys.Silo.StartupTasks;
 
 namespace RecSys.Api;
 
@@ -46,15 +46,7 @@ public static class RecSysApi
         }
 
         app.UseRecSysApi();
-        // Resolved before running: RunAsync disposes the container when the host stops.
-        var readiness = app.Services.GetRequiredService<ServingReadiness>();
-        await app.RunAsync();
-
-        if (readiness.Failure is { } failure)
-        {
-            await Console.Error.WriteLineAsync("recsys: " + failure.Message);
-        }
-        return readiness.ExitCode;
+        return await HostRunner.RunAsync(app, "recsys");
     }
 
     /// <summary>Services of the HTTP surface.</summary>
@@ -74,9 +66,9 @@ public static class RecSysApi
     /// <summary>Middleware and endpoints.</summary>
     public static WebApplication UseRecSysApi(this WebApplication app)
     {
+        app.UseRequestMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseRequestMetrics();
         app.MapOpenApi();
         app.MapRecSysOperations();
         app.MapEventsApi();

@@ -19,13 +19,19 @@ public interface IItemGrain : IGrainWithStringKey
     Task<ItemDetails> UpsertAsync(ItemMetadata metadata);
 
     /// <summary>
-    /// Sets metadata from a dataset only when the item has none, so a restart never overwrites edits made
-    /// through the API.
+    /// Creates the item if needed and sets metadata from a dataset only when the item has none, so a restart
+    /// never overwrites edits made through the API. Null metadata (the dataset has none) only creates the item.
+    /// The caller registers seeded ids with the catalogue in bulk.
     /// </summary>
     [Alias("Seed")]
-    Task SeedAsync(ItemMetadata metadata);
+    Task SeedAsync(ItemMetadata? metadata);
 
-    /// <summary>Adds interactions to the counters, creating the item (without metadata) if needed.</summary>
+    /// <summary>
+    /// Adds interactions to the counters, creating the item (without metadata) if needed. Activities whose
+    /// <see cref="ItemActivity.DedupeKey"/> was recorded before are skipped, so a retried batch counts once.
+    /// The caller registers new ids with the catalogue (one call per batch, not per item).
+    /// </summary>
+    /// <returns>The activities that were new.</returns>
     [Alias("Record")]
-    Task RecordAsync(ImmutableArray<ItemActivity> activity);
+    Task<ImmutableArray<ItemActivity>> RecordAsync(ImmutableArray<ItemActivity> activity);
 }

@@ -8,8 +8,9 @@ using RecSys.Models.Recall;
 namespace RecSys.Grains;
 
 /// <summary>
-/// One catalogue item: metadata plus lifetime and time-decayed interaction counters. A new item registers
-/// itself in the catalogue index before its creation is acknowledged.
+/// One catalogue item: metadata plus lifetime and time-decayed interaction counters. An item created through
+/// <see cref="UpsertAsync"/> registers itself in the catalogue index before its creation is acknowledged; the
+/// bulk paths (events, seeding) register their ids in one call per batch instead.
 /// </summary>
 // Many small, uniform grains: spread them evenly over the silos by id hash rather than the default
 // resource-optimized placement, which keeps them on the calling silo until load builds up.
@@ -19,7 +20,7 @@ public sealed class ItemGrain(
     IOptions<ServingOptions> options,
     TimeProvider clock) : Grain, IItemGrain
 {
-    private readonly TimeSpan _halfLife = options.Value.PopularityHalfLife;
+    private readonly ServingOptions _options = options.Value;
 
     public Task<ItemDetails?> GetAsync() =>
         Task.FromResult(state.State.Exists ? ToDetails(state.State) : null);
@@ -33,17 +34,16 @@ public sealed class ItemGrain(
         return ToDetails(state.State);
     }
 
-    public async Task SeedAsync(ItemMetadata metadata)
+    public async Task SeedAsync(ItemMetadata? metadata)
     {
-        if (state.State.Metadata is not null)
+        var s = state.State;
+        if (s.Exists && (s.Metadata is not null || metadata is null))
         {
             return;
         }
-        var s = state.State;
         var now = clock.GetUtcNow();
         if (!s.Exists)
         {
-            // The seeding caller registers seeded ids with the catalogue in one bulk call.
             s.Exists = true;
             s.CreatedAt = now;
         }
@@ -52,16 +52,21 @@ public sealed class ItemGrain(
         await WriteAsync();
     }
 
-    public async Task RecordAsync(ImmutableArray<ItemActivity> activity)
+    public async Task<ImmutableArray<ItemActivity>> RecordAsync(ImmutableArray<ItemActivity> activity)
     {
         if (activity.IsDefaultOrEmpty)
         {
-            return;
+            return [];
         }
-        await EnsureExistsAsync();
         var s = state.State;
+        var accepted = ImmutableArray.CreateBuilder<ItemActivity>(activity.Length);
         foreach (var a in activity)
         {
+            if (a.DedupeKey is { } key && !RememberEventKey(s, key))
+            {
+                continue;
+            }
+            accepted.Add(a);
             switch (a.Type)
             {
                 case EventType.View: s.Views++; break;
@@ -73,14 +78,45 @@ public sealed class ItemGrain(
             }
             if (a.Weight > 0)
             {
-                (s.Popularity, s.PopularityAsOf) = TimeDecay.Add(s.Popularity, s.PopularityAsOf, a.Weight, a.Timestamp, _halfLife);
+                (s.Popularity, s.PopularityAsOf) = TimeDecay.Add(s.Popularity, s.PopularityAsOf, a.Weight, a.Timestamp, _options.PopularityHalfLife);
             }
         }
-        s.UpdatedAt = clock.GetUtcNow();
-        await WriteAsync();
+
+        // Dedupe keys live in this same state, so after a failed write the retry is accepted and creates the item.
+        if (accepted.Count > 0)
+        {
+            var now = clock.GetUtcNow();
+            if (!s.Exists)
+            {
+                s.Exists = true;
+                s.CreatedAt = now;
+            }
+            s.UpdatedAt = now;
+            await WriteAsync();
+        }
+        return accepted.ToImmutable();
     }
 
-    /// <summary>Marks a new item as existing and registers it in the catalogue.</summary>
+    private bool RememberEventKey(ItemState s, string key)
+    {
+        if (!s.EventKeyIndex.Add(key))
+        {
+            return false;
+        }
+        s.EventKeys.Add(key);
+        var excess = s.EventKeys.Count - _options.ItemRememberedEventKeys;
+        if (excess > 0)
+        {
+            foreach (var forgotten in s.EventKeys.Take(excess))
+            {
+                s.EventKeyIndex.Remove(forgotten);
+            }
+            s.EventKeys.RemoveRange(0, excess);
+        }
+        return true;
+    }
+
+    /// <summary>Marks a new item as existing and registers it in the catalogue (the single-item path).</summary>
     private async Task EnsureExistsAsync()
     {
         if (state.State.Exists)
@@ -111,7 +147,7 @@ public sealed class ItemGrain(
     private ItemDetails ToDetails(ItemState s)
     {
         var now = clock.GetUtcNow();
-        var popularity = s.PopularityAsOf == default ? s.Popularity : TimeDecay.Decay(s.Popularity, s.PopularityAsOf, now, _halfLife);
+        var popularity = s.PopularityAsOf == default ? s.Popularity : TimeDecay.Decay(s.Popularity, s.PopularityAsOf, now, _options.PopularityHalfLife);
         return new ItemDetails(
             this.GetPrimaryKeyString(),
             s.Metadata,

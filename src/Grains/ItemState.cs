@@ -43,4 +43,13 @@ public sealed class ItemState
 
     [Id(11)]
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Dedupe keys of recently recorded activities, oldest first.</summary>
+    [Id(12)]
+    public List<string> EventKeys { get; set; } = [];
+
+    [NonSerialized]
+    private HashSet<string>? _eventKeyIndex;
+
+    internal HashSet<string> EventKeyIndex => _eventKeyIndex ??= new HashSet<string>(EventKeys, StringComparer.Ordinal);
 }

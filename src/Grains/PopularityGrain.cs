@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using RecSys.Grains.Contracts;
 using RecSys.Grains.Serving;
 using RecSys.Models.Recall;
@@ -8,17 +9,24 @@ namespace RecSys.Grains;
 
 /// <summary>
 /// Time-decayed popularity of every item (dataset baseline + live engagement). Live engagement is a derived
-/// aggregate (the user grains hold the events), so it is persisted on a timer and on deactivation rather than
-/// on every batch; a crash loses at most one flush interval of trending signal, never an event.
+/// aggregate (user and item grains hold the events), so it is persisted on a timer and on deactivation rather
+/// than on every batch: a crash loses at most one flush interval of trending signal, never an event.
 /// </summary>
 public sealed class PopularityGrain(
     [PersistentState("popularity", StorageNames.Aggregates)] IPersistentState<PopularityState> state,
     IOptions<ServingOptions> options,
     TimeProvider clock) : Grain, IPopularityGrain
 {
+    // Scores that decayed below this are dropped at flush time (a weight-1 event reaches it after ~10 half-lives).
+    private const double ForgetBelow = 1e-3;
+
+    // The ranking is computed for at least this many items, so most requests are served from it.
+    private const int MinRankingSize = 1000;
+
     private readonly ServingOptions _options = options.Value;
     private bool _dirty;
     private ImmutableArray<PopularItem> _ranking = [];
+    private int _rankedFor;
     private DateTimeOffset _rankedAt;
     private IGrainTimer? _flushTimer;
 
@@ -50,7 +58,8 @@ public sealed class PopularityGrain(
             (score.Value, score.AsOf) = TimeDecay.Add(score.Value, score.AsOf, delta.Weight, delta.Timestamp, _options.PopularityHalfLife);
             _dirty = true;
         }
-        _ranking = [];
+        // The ranking is not invalidated here: it refreshes at most every PopularityCacheDuration, so a busy
+        // stream of events does not force a re-rank of the whole catalogue per batch.
         return Task.CompletedTask;
     }
 
@@ -68,16 +77,20 @@ public sealed class PopularityGrain(
             .ToDictionary(s => s.ItemId, s => new DecayedScore { Value = s.Score, AsOf = now }, StringComparer.Ordinal);
         state.State.BaselineFingerprint = fingerprint;
         _ranking = [];
-        await state.WriteStateAsync();
-        _dirty = false;
+        _dirty = true;
+        await FlushAsync(CancellationToken.None);
     }
 
     public Task<ImmutableArray<PopularItem>> GetTopAsync(int count)
     {
         var now = clock.GetUtcNow();
-        if (_ranking.IsDefaultOrEmpty || now - _rankedAt > _options.PopularityCacheDuration || _ranking.Length < count)
+        var stale = _ranking.IsDefault || now - _rankedAt >= _options.PopularityCacheDuration;
+        // A ranking shorter than it was asked to be already holds every item, whatever count comes next.
+        var tooShort = _ranking.Length < count && _ranking.Length == _rankedFor;
+        if (stale || tooShort || _ranking.IsEmpty)
         {
-            _ranking = Rank(now, Math.Max(count, 1000));
+            _rankedFor = Math.Max(count, MinRankingSize);
+            _ranking = Rank(now, _rankedFor);
             _rankedAt = now;
         }
         return Task.FromResult(_ranking.Length <= count ? _ranking : _ranking[..count]);
@@ -94,14 +107,15 @@ public sealed class PopularityGrain(
                 totals[itemId] = totals.GetValueOrDefault(itemId) + TimeDecay.Decay(score.Value, score.AsOf, now, halfLife);
             }
         }
-        return
-        [
-            .. totals
-                .OrderByDescending(kv => kv.Value)
-                .ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                .Take(count)
-                .Select(kv => new PopularItem(kv.Key, kv.Value)),
-        ];
+
+        // Partial selection over dense indices: O(n log k), not a sort of the whole catalogue.
+        var ids = totals.Keys.ToArray();
+        var top = new TopK(count);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            top.Offer(i, (float)totals[ids[i]]);
+        }
+        return [.. top.ToSortedArray().Select(s => new PopularItem(ids[s.Item], totals[ids[s.Item]]))];
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)
@@ -110,15 +124,41 @@ public sealed class PopularityGrain(
         {
             return;
         }
+        Forget(state.State.Live);
+        Forget(state.State.Baseline);
         _dirty = false;
         try
         {
             await state.WriteStateAsync(cancellationToken);
         }
+        catch (InconsistentStateException)
+        {
+            // Our ETag is stale (an earlier write committed but its answer was lost, or another activation
+            // wrote). This grain's memory holds the freshest aggregate: take the stored ETag and write ours again.
+            _dirty = true;
+            var mine = state.State;
+            await state.ReadStateAsync(cancellationToken);
+            state.State = mine;
+            await state.WriteStateAsync(cancellationToken);
+            _dirty = false;
+        }
         catch
         {
             _dirty = true; // retried on the next tick
             throw;
+        }
+    }
+
+    private void Forget(Dictionary<string, DecayedScore> scores)
+    {
+        var now = clock.GetUtcNow();
+        var faded = scores
+            .Where(kv => TimeDecay.Decay(kv.Value.Value, kv.Value.AsOf, now, _options.PopularityHalfLife) < ForgetBelow)
+            .Select(kv => kv.Key)
+            .ToList();
+        foreach (var itemId in faded)
+        {
+            scores.Remove(itemId);
         }
     }
 }

@@ -22,6 +22,7 @@ public sealed class RecommenderGrain(
 {
     private readonly ServingOptions _options = options.Value;
     private ImmutableArray<PopularItem> _popular = [];
+    private int _popularRequested;
     private DateTimeOffset _popularAt;
 
     public async Task<ImmutableArray<RecommendedItem>> RecommendAsync(string userId, int count)
@@ -111,9 +112,12 @@ public sealed class RecommenderGrain(
     private async Task<ImmutableArray<PopularItem>> GetPopularAsync(int needed)
     {
         var now = clock.GetUtcNow();
-        if (_popular.IsDefaultOrEmpty || now - _popularAt > _options.PopularityCacheDuration || _popular.Length < needed)
+        // A list shorter than what was asked for holds every popular item, so asking for more cannot help.
+        var tooShort = _popular.Length < needed && _popular.Length == _popularRequested;
+        if (_popular.IsDefaultOrEmpty || now - _popularAt >= _options.PopularityCacheDuration || tooShort)
         {
-            _popular = await GrainFactory.GetGrain<IPopularityGrain>(CatalogGrainKeys.Default).GetTopAsync(Math.Max(needed, 500));
+            _popularRequested = Math.Max(needed, 500);
+            _popular = await GrainFactory.GetGrain<IPopularityGrain>(CatalogGrainKeys.Default).GetTopAsync(_popularRequested);
             _popularAt = now;
         }
         return _popular;

@@ -1,6 +1,4 @@
 using RecSys.Silo.Options;
-using RecSys.Silo.StartupTasks;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace RecSys.Silo;
 
@@ -10,15 +8,7 @@ internal static class Program
     {
         try
         {
-            var app = SiloApplication.Build(args);
-            // Resolved before running: RunAsync disposes the container when the host stops.
-            var readiness = app.Services.GetRequiredService<ServingReadiness>();
-            await app.RunAsync();
-            if (readiness.Failure is { } failure)
-            {
-                await Console.Error.WriteLineAsync("recsys-silo: " + failure.Message);
-            }
-            return readiness.ExitCode;
+            return await HostRunner.RunAsync(SiloApplication.Build(args), "recsys-silo");
         }
         catch (RecSysConfigurationException ex)
         {

@@ -14,11 +14,40 @@ public sealed class StartupTests
     [InlineData("--role", "observer")]
     [InlineData("--silo-port", "70000")]
     [InlineData("--colour", "blue")]
+    [InlineData("--silo-port", "abc")]
+    [InlineData("--RecSys:Serving:PopularityHalfLife", "soon")]
+    [InlineData("--RecSys:Serving:SeenItems", "10")]
+    [InlineData("--advertised-address", "somewhere")]
     public async Task Bad_arguments_exit_with_code_2(string option, string value)
     {
         var exitCode = await RecSysApi.RunAsync([option, value, "--urls", "http://127.0.0.1:0"]);
 
         Assert.Equal(2, exitCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_connection_string_exits_with_code_2()
+    {
+        var exitCode = await RecSysApi.RunAsync(["--storage", "postgres", "--connection", "Foo=bar", "--urls", "http://127.0.0.1:0"]);
+
+        Assert.Equal(2, exitCode);
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_exits_with_code_1_instead_of_crashing()
+    {
+        var nobodyListens = FreePort.Next();
+
+        var exitCode = await RecSysApi.RunAsync(
+        [
+            "--storage", "postgres",
+            "--connection", $"Host=127.0.0.1;Port={nobodyListens};Database=recsys;Username=recsys;Timeout=3",
+            "--urls", "http://127.0.0.1:0",
+            "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+        ]);
+
+        Assert.Equal(1, exitCode);
     }
 
     [Fact]

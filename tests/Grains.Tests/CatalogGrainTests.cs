@@ -27,6 +27,7 @@ public sealed class CatalogGrainTests(ClusterFixture fixture)
         var grain = fixture.Client.GetGrain<IItemGrain>(id);
         Assert.Null(await grain.GetAsync());
 
+        await Catalog.RegisterAsync([id]); // the ingest path registers a batch's ids in one call
         await grain.RecordAsync([new ItemActivity(EventType.Click, 2, DateTimeOffset.UtcNow), new ItemActivity(EventType.View, 1, DateTimeOffset.UtcNow)]);
         var item = await grain.GetAsync();
         var total = (await Catalog.ListAsync(0, 0)).Total;
@@ -37,6 +38,37 @@ public sealed class CatalogGrainTests(ClusterFixture fixture)
         Assert.Equal((1, 1), (item.Counters.Clicks, item.Counters.Views));
         Assert.Equal(3, item.Counters.Popularity, 3);
         Assert.Contains(id, last.ItemIds);
+    }
+
+    [Fact]
+    public async Task Retried_activities_count_once()
+    {
+        var grain = fixture.Client.GetGrain<IItemGrain>("retried-" + Guid.NewGuid().ToString("N")[..8]);
+        var now = DateTimeOffset.UtcNow;
+        ItemActivity Click(string? key) => new(EventType.Click, 2, now, key);
+
+        var first = await grain.RecordAsync([Click("u1\u001fe1"), Click("u1\u001fe1"), Click(null)]);
+        var retry = await grain.RecordAsync([Click("u1\u001fe1"), Click("u2\u001fe1"), Click(null)]);
+        var item = await grain.GetAsync();
+
+        Assert.Equal(2, first.Length);   // the in-batch duplicate is dropped
+        Assert.Equal(2, retry.Length);   // another user's e1 and the key-less click are new
+        Assert.Equal(4, item!.Counters.Clicks);
+    }
+
+    [Fact]
+    public async Task Seeding_without_metadata_creates_the_item_and_fills_metadata_later()
+    {
+        var grain = fixture.Client.GetGrain<IItemGrain>("bare-" + Guid.NewGuid().ToString("N")[..8]);
+
+        await grain.SeedAsync(null);
+        var bare = await grain.GetAsync();
+        await grain.SeedAsync(new ItemMetadata("Now described", [], []));
+        var described = await grain.GetAsync();
+
+        Assert.NotNull(bare);
+        Assert.Null(bare.Metadata);
+        Assert.Equal("Now described", described!.Metadata!.Title);
     }
 
     [Fact]

@@ -126,7 +126,7 @@ internal static class ItemsApi
         {
             errors["title"] = ["title is required"];
         }
-        else if (titleElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(title = titleElement.GetString()!.Trim()) || title.Length > MaxTitleLength)
+        else if (string.IsNullOrWhiteSpace(title = JsonText.Read(titleElement)?.Trim()) || title.Length > MaxTitleLength)
         {
             errors["title"] = [$"title must be a string of 1 to {MaxTitleLength} characters"];
         }
@@ -152,7 +152,7 @@ internal static class ItemsApi
         var index = 0;
         foreach (var label in element.EnumerateArray())
         {
-            var text = label.ValueKind == JsonValueKind.String ? label.GetString()!.Trim() : null;
+            var text = JsonText.Read(label)?.Trim();
             if (string.IsNullOrEmpty(text) || text.Length > MaxLabelLength)
             {
                 errors[$"{field}[{index}]"] = [message];

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using RecSys.Api.Diagnostics;
 using RecSys.Api.Validation;
 using RecSys.Grains;
@@ -9,9 +8,11 @@ using RecSys.Grains.Serving;
 namespace RecSys.Api.Services;
 
 /// <summary>
-/// Applies a validated batch: each user's events go to that user grain (persisted, de-duplicated by eventId);
-/// the events that were new then update item counters and popularity. Runs to completion once started, even if
-/// the client goes away, so an accepted batch is never cut short.
+/// Applies a validated batch: each user's events go to that user grain (persisted, de-duplicated by eventId),
+/// the batch's item ids are registered with the catalogue in one call, every event updates its item's counters
+/// (items de-duplicate by user and eventId too), and what the items accepted feeds popularity. A batch that
+/// failed half-way can therefore be retried with the same eventIds: each store counts each event once. Runs to
+/// completion once started, even if the client goes away.
 /// </summary>
 internal sealed class EventIngestor(IGrainFactory grains)
 {
@@ -19,40 +20,48 @@ internal sealed class EventIngestor(IGrainFactory grains)
 
     public async Task<EventsAcceptedResult> IngestAsync(IReadOnlyList<IngestEvent> events)
     {
-        var fresh = new ConcurrentBag<UserEvent>();
+        var fresh = 0;
         await Parallel.ForEachAsync(
             events.GroupBy(e => e.UserId, StringComparer.Ordinal),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
             async (batch, _) =>
             {
                 var recorded = await grains.GetGrain<IUserGrain>(batch.Key).RecordAsync([.. batch.Select(e => e.Event)]);
-                foreach (var e in recorded)
+                Interlocked.Add(ref fresh, recorded.Length);
+                foreach (var byType in recorded.GroupBy(e => e.Type))
                 {
-                    fresh.Add(e);
+                    ApiMetrics.EventsIngested.Add(byType.Count(), new KeyValuePair<string, object?>("type", byType.Key.ToString().ToLowerInvariant()));
                 }
             });
 
+        var byItem = events.GroupBy(e => e.Event.ItemId, StringComparer.Ordinal).ToList();
+        await grains.GetGrain<ICatalogGrain>(CatalogGrainKeys.Default).RegisterAsync([.. byItem.Select(g => g.Key)]);
+
+        var deltas = new ConcurrentBag<PopularityDelta>();
         await Parallel.ForEachAsync(
-            fresh.GroupBy(e => e.ItemId, StringComparer.Ordinal),
+            byItem,
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
-            async (batch, _) => await grains.GetGrain<IItemGrain>(batch.Key).RecordAsync(
-                [.. batch.Select(e => new ItemActivity(e.Type, EventWeights.Of(e), e.Timestamp))]));
+            async (batch, _) =>
+            {
+                var accepted = await grains.GetGrain<IItemGrain>(batch.Key).RecordAsync([.. batch.Select(ToActivity)]);
+                foreach (var a in accepted.Where(a => a.Weight > 0))
+                {
+                    deltas.Add(new PopularityDelta(batch.Key, a.Weight, a.Timestamp));
+                }
+            });
 
-        var deltas = fresh
-            .Select(e => new PopularityDelta(e.ItemId, EventWeights.Of(e), e.Timestamp))
-            .Where(d => d.Weight > 0)
-            .ToImmutableArray();
-        if (deltas.Length > 0)
+        if (!deltas.IsEmpty)
         {
-            await grains.GetGrain<IPopularityGrain>(CatalogGrainKeys.Default).RecordAsync(deltas);
+            await grains.GetGrain<IPopularityGrain>(CatalogGrainKeys.Default).RecordAsync([.. deltas]);
         }
-
-        foreach (var byType in fresh.GroupBy(e => e.Type))
-        {
-            ApiMetrics.EventsIngested.Add(byType.Count(), new KeyValuePair<string, object?>("type", byType.Key.ToString().ToLowerInvariant()));
-        }
-        return new EventsAcceptedResult(events.Count, events.Count - fresh.Count);
+        return new EventsAcceptedResult(events.Count, events.Count - fresh);
     }
+
+    private static ItemActivity ToActivity(IngestEvent e) => new(
+        e.Event.Type,
+        EventWeights.Of(e.Event),
+        e.Event.Timestamp,
+        e.Event.EventId is { } id ? e.UserId + "\u001f" + id : null);
 }
 
 internal readonly record struct EventsAcceptedResult(int Accepted, int Duplicates);

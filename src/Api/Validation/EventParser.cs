@@ -87,7 +87,7 @@ internal static class EventParser
         {
             Fail("type", $"type is required: one of {TypeList}");
         }
-        else if (typeElement.ValueKind != JsonValueKind.String || !Types.TryGetValue(typeElement.GetString()!, out type))
+        else if (JsonText.Read(typeElement) is not { } typeName || !Types.TryGetValue(typeName, out type))
         {
             Fail("type", $"type {typeElement.GetRawText()} is not one of {TypeList}");
         }
@@ -132,7 +132,7 @@ internal static class EventParser
         string? eventId = null;
         if (element.TryGetProperty("eventId", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
         {
-            eventId = idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            eventId = JsonText.Read(idElement);
             if (string.IsNullOrEmpty(eventId) || eventId.Length > MaxEventIdLength)
             {
                 Fail("eventId", $"eventId must be a string of 1 to {MaxEventIdLength} characters");
@@ -152,7 +152,7 @@ internal static class EventParser
         {
             id = idElement.ValueKind switch
             {
-                JsonValueKind.String => idElement.GetString(),
+                JsonValueKind.String => JsonText.Read(idElement) ?? "\0invalid",
                 // Numeric ids are common in event pipelines; accept integers and use their text.
                 JsonValueKind.Number when idElement.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
                 JsonValueKind.Null => null,
@@ -161,7 +161,7 @@ internal static class EventParser
         }
         if (id == "\0invalid")
         {
-            fail(field, $"{field} must be a string or an integer");
+            fail(field, $"{field} must be a valid string or an integer");
             return null;
         }
         var problem = RequestValidation.CheckId(id, field);
@@ -179,7 +179,7 @@ internal static class EventParser
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out timestamp);
+                return DateTimeOffset.TryParse(JsonText.Read(element), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out timestamp);
             case JsonValueKind.Number when element.TryGetDouble(out var seconds) && seconds >= 0 && seconds < 253_402_300_800:
                 timestamp = DateTimeOffset.UnixEpoch.AddSeconds(seconds);
                 return true;

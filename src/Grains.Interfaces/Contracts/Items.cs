@@ -32,11 +32,15 @@ public sealed record ItemDetails(
     [property: Id(4)] DateTimeOffset UpdatedAt);
 
 /// <summary>One interaction as an item grain records it.</summary>
+/// <param name="DedupeKey">
+/// Identifies the event across retries ("user id, event id"); null when the client sent no event id.
+/// </param>
 [GenerateSerializer, Immutable, Alias("recsys.ItemActivity")]
 public sealed record ItemActivity(
     [property: Id(0)] EventType Type,
     [property: Id(1)] double Weight,
-    [property: Id(2)] DateTimeOffset Timestamp);
+    [property: Id(2)] DateTimeOffset Timestamp,
+    [property: Id(3)] string? DedupeKey = null);
 
 /// <summary>A page of the catalogue index.</summary>
 [GenerateSerializer, Immutable, Alias("recsys.CatalogPage")]

@@ -28,7 +28,10 @@ public static class CatalogSeeder
             dataset.ItemInfos,
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (item, _) => await grains.GetGrain<IItemGrain>(item.Id).SeedAsync(
-                new ItemMetadata(item.Title, [.. item.Categories], [.. item.Tags])));
+                // A dataset without a catalogue (e.g. MovieLens without u.item) knows only ids: no metadata.
+                string.IsNullOrWhiteSpace(item.Title) && item.Categories.Count == 0 && item.Tags.Count == 0
+                    ? null
+                    : new ItemMetadata(item.Title, [.. item.Categories], [.. item.Tags])));
 
         var baseline = ImmutableArray.CreateBuilder<PopularItem>();
         for (var i = 0; i < dataset.ItemCount; i++)

@@ -17,6 +17,9 @@ public sealed class ServingOptions
     /// <summary>(int) Client event ids remembered per user for idempotent retries.</summary>
     public int RememberedEventIds { get; set; } = 2000;
 
+    /// <summary>(int) Event keys remembered per item so a retried batch does not count twice.</summary>
+    public int ItemRememberedEventKeys { get; set; } = 2000;
+
     /// <summary>(int) Most recent interactions whose ItemCF neighbours feed a recommendation.</summary>
     public int ItemCfHistory { get; set; } = 30;
 
@@ -36,7 +39,9 @@ public sealed class ServingOptions
     {
         if (RecentEvents < 1) yield return "RecSys:Serving:RecentEvents must be at least 1";
         if (SeenItems < 1) yield return "RecSys:Serving:SeenItems must be at least 1";
+        if (SeenItems < RecentEvents) yield return "RecSys:Serving:SeenItems must be at least RecentEvents (every recent item counts as seen)";
         if (RememberedEventIds < 0) yield return "RecSys:Serving:RememberedEventIds must not be negative";
+        if (ItemRememberedEventKeys < 0) yield return "RecSys:Serving:ItemRememberedEventKeys must not be negative";
         if (ItemCfHistory < 1) yield return "RecSys:Serving:ItemCfHistory must be at least 1";
         if (HistoryRecencyDecay is <= 0 or > 1) yield return "RecSys:Serving:HistoryRecencyDecay must be in (0, 1]";
         if (PopularityHalfLife <= TimeSpan.Zero) yield return "RecSys:Serving:PopularityHalfLife must be positive";

@@ -41,11 +41,11 @@ public static partial class MovieLens100KLoader
         var hasCatalogue = File.Exists(itemPath);
         if (hasCatalogue)
         {
-            foreach (var item in ReadItems(itemPath))
+            foreach (var (line, item) in ReadItems(itemPath))
             {
                 if (items.Contains(item.Id))
                 {
-                    throw new DataFormatException(itemPath, 0, $"item {item.Id} is listed twice");
+                    throw new DataFormatException(itemPath, line, $"item {item.Id} is listed twice");
                 }
                 items.GetOrAdd(item.Id);
                 itemInfos.Add(item);
@@ -58,8 +58,12 @@ public static partial class MovieLens100KLoader
         var hasUsers = File.Exists(userPath);
         if (hasUsers)
         {
-            foreach (var user in ReadUsers(userPath))
+            foreach (var (line, user) in ReadUsers(userPath))
             {
+                if (users.Contains(user.Id))
+                {
+                    throw new DataFormatException(userPath, line, $"user {user.Id} is listed twice");
+                }
                 users.GetOrAdd(user.Id);
                 userInfos.Add(user);
             }
@@ -130,7 +134,7 @@ public static partial class MovieLens100KLoader
         return new InteractionDataset("movielens-100k", users, items, userInfos, itemInfos, [.. interactions]);
     }
 
-    internal static IEnumerable<ItemInfo> ReadItems(string path)
+    internal static IEnumerable<(int Line, ItemInfo Item)> ReadItems(string path)
     {
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path, Latin1))
@@ -160,11 +164,11 @@ public static partial class MovieLens100KLoader
                         throw new DataFormatException(path, lineNumber, $"genre flag {g + 1} is '{fields[5 + g]}', expected 0 or 1");
                 }
             }
-            yield return new ItemInfo(id, fields[1].Trim(), genres, [], ParseYear(fields[1], fields[2]));
+            yield return (lineNumber, new ItemInfo(id, fields[1].Trim(), genres, [], ParseYear(fields[1], fields[2])));
         }
     }
 
-    internal static IEnumerable<UserInfo> ReadUsers(string path)
+    internal static IEnumerable<(int Line, UserInfo User)> ReadUsers(string path)
     {
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path, Latin1))
@@ -184,7 +188,7 @@ public static partial class MovieLens100KLoader
             {
                 throw new DataFormatException(path, lineNumber, $"age '{fields[1]}' is not a number in 0..150");
             }
-            yield return new UserInfo(id, age, fields[2], fields[3]);
+            yield return (lineNumber, new UserInfo(id, age, fields[2], fields[3]));
         }
     }
 

@@ -31,9 +31,17 @@ public static class RecSysHostingExtensions
     public static RecSysOptions GetRecSysOptions(this IConfiguration configuration)
     {
         var options = new RecSysOptions();
-        configuration.GetSection(RecSysOptions.Section).Bind(options);
         var serving = new ServingOptions();
-        configuration.GetSection(ServingOptions.Section).Bind(serving);
+        try
+        {
+            configuration.GetSection(RecSysOptions.Section).Bind(options);
+            configuration.GetSection(ServingOptions.Section).Bind(serving);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // e.g. "Failed to convert configuration value 'abc' at 'RecSys:SiloPort' to type 'System.Int32'."
+            throw new RecSysConfigurationException(ex.Message, ex);
+        }
         var problems = options.Validate().Concat(serving.Validate()).ToList();
         if (problems.Count > 0)
         {
@@ -119,9 +127,9 @@ public static class RecSysHostingExtensions
     {
         var options = builder.Configuration.GetRecSysOptions();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        var readiness = new ServingReadiness();
-        readiness.MarkReady("connected as an Orleans client");
-        builder.Services.AddSingleton(readiness);
+        builder.Services.AddSingleton<ServingReadiness>();
+        builder.Services.AddSingleton<ClusterClientReadiness>();
+        builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterClientReadiness>());
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(cluster =>
@@ -142,6 +150,8 @@ public static class RecSysHostingExtensions
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }
         });
+        // After UseOrleansClient: starts once the client has connected.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterClientReadiness>());
         return builder;
     }
 

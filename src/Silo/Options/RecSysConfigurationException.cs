@@ -17,3 +17,21 @@ public sealed class RecSysConfigurationException : Exception
     {
     }
 }
+
+/// <summary>The host could not start for a reason outside its configuration (e.g. the database is unreachable).</summary>
+public sealed class RecSysStartupException : Exception
+{
+    public RecSysStartupException(string message)
+        : base(message)
+    {
+    }
+
+    public RecSysStartupException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public RecSysStartupException()
+    {
+    }
+}

@@ -85,6 +85,19 @@ public sealed class RecSysOptions
 
     public HostRole HostRole => Role.Trim().ToLowerInvariant() == "client" ? HostRole.Client : HostRole.Silo;
 
+    private static string? ConnectionProblem(string connection)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+            return string.IsNullOrWhiteSpace(builder.Host) ? "it names no Host" : null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>Every problem with these settings, phrased for the person who set them.</summary>
     public IEnumerable<string> Validate()
     {
@@ -96,6 +109,10 @@ public sealed class RecSysOptions
         if (StorageKind == StorageKind.Postgres && string.IsNullOrWhiteSpace(Connection))
         {
             yield return "--storage postgres needs --connection \"Host=...;Database=...;Username=...\" (or RecSys__Connection)";
+        }
+        else if (StorageKind == StorageKind.Postgres && ConnectionProblem(Connection!) is { } problem)
+        {
+            yield return "--connection is not a valid Npgsql connection string: " + problem;
         }
         if (Role.Trim().ToLowerInvariant() is not ("silo" or "client"))
         {

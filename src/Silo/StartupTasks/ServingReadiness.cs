@@ -32,6 +32,13 @@ public sealed class ServingReadiness
         _ready = true;
     }
 
+    /// <summary>Not able to serve for now (e.g. a client lost its gateways); may become ready again.</summary>
+    public void MarkUnready(string status)
+    {
+        _ready = false;
+        _status = status;
+    }
+
     public void MarkFailed(Exception failure)
     {
         Failure = failure;

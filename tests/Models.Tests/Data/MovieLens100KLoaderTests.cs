@@ -63,6 +63,22 @@ public sealed class MovieLens100KLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Ids_listed_twice_are_reported_with_their_line()
+    {
+        WriteFixture();
+        File.AppendAllText(Path.Combine(_folder, "u.user"), "2|40|F|artist|12345\n");
+        var user = Assert.Throws<DataFormatException>(() => MovieLens100KLoader.Load(_folder));
+        Assert.Equal(4, user.Line);
+        Assert.Contains("user 2 is listed twice", user.Message);
+
+        WriteFixture();
+        File.AppendAllText(Path.Combine(_folder, "u.item"), $"1|Again (1999)|01-Jan-1999||http://x|{Flags19}\n", Encoding.Latin1);
+        var item = Assert.Throws<DataFormatException>(() => MovieLens100KLoader.Load(_folder));
+        Assert.Equal(4, item.Line);
+        Assert.EndsWith("u.item", item.File);
+    }
+
+    [Fact]
     public void Ratings_alone_are_enough()
     {
         File.WriteAllText(Path.Combine(_folder, "u.data"), "7\t70\t5\t100\n8\t70\t3\t200\n");
