@@ -9,7 +9,8 @@ namespace RecSys.Models.Data;
 /// unix time; required), <c>u.item</c> (<c>|</c>-separated id, title with year, release date, video date,
 /// IMDb URL, 19 genre flags; ISO-8859-1) and <c>u.user</c> (id, age, gender, occupation, zip). The catalogue
 /// files are optional; when present, every rating must refer to a listed item and user.
-/// A malformed line stops the load with <see cref="DataFormatException"/> naming file and line.
+/// A malformed line stops the load with <see cref="DataFormatException"/> naming file and line, unless
+/// <see cref="BadLines.Skip"/> is set.
 /// </summary>
 public static partial class MovieLens100KLoader
 {
@@ -20,138 +21,61 @@ public static partial class MovieLens100KLoader
         "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
     ];
 
-    // MovieLens files predate UTF-8 and are ISO-8859-1 encoded (titles such as "Misérables").
-    private static readonly Encoding Latin1 = Encoding.Latin1;
-
-    public static InteractionDataset Load(string directory)
+    public static InteractionDataset Load(string directory, BadLines? badLines = null)
     {
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"MovieLens-100K folder not found: {directory}");
-        }
-        var dataPath = Path.Combine(directory, "u.data");
-        if (!File.Exists(dataPath))
-        {
-            throw new FileNotFoundException($"MovieLens-100K ratings file not found: {dataPath}", dataPath);
-        }
+        badLines ??= new BadLines();
+        TextLines.RequireFolder(directory, "MovieLens-100K");
+        var dataPath = TextLines.RequireFile(directory, "u.data");
+        var builder = new DatasetBuilder("movielens-100k");
 
-        var items = new IdVocabulary();
-        var itemInfos = new List<ItemInfo>();
         var itemPath = Path.Combine(directory, "u.item");
-        var hasCatalogue = File.Exists(itemPath);
-        if (hasCatalogue)
+        if (File.Exists(itemPath))
         {
-            foreach (var (line, item) in ReadItems(itemPath))
-            {
-                if (items.Contains(item.Id))
-                {
-                    throw new DataFormatException(itemPath, line, $"item {item.Id} is listed twice");
-                }
-                items.GetOrAdd(item.Id);
-                itemInfos.Add(item);
-            }
+            ReadItems(itemPath, builder, badLines);
+            builder.RequireItemsFrom(itemPath);
         }
-
-        var users = new IdVocabulary();
-        var userInfos = new List<UserInfo>();
         var userPath = Path.Combine(directory, "u.user");
-        var hasUsers = File.Exists(userPath);
-        if (hasUsers)
+        if (File.Exists(userPath))
         {
-            foreach (var (line, user) in ReadUsers(userPath))
-            {
-                if (users.Contains(user.Id))
-                {
-                    throw new DataFormatException(userPath, line, $"user {user.Id} is listed twice");
-                }
-                users.GetOrAdd(user.Id);
-                userInfos.Add(user);
-            }
+            ReadUsers(userPath, builder, badLines);
+            builder.RequireUsersFrom(userPath);
         }
 
-        var interactions = new List<Interaction>(100_000);
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(dataPath, Latin1))
+        foreach (var (line, text) in TextLines.Read(dataPath, Encoding.Latin1))
         {
-            lineNumber++;
-            if (line.Length == 0)
-            {
-                continue;
-            }
-            var fields = line.Split('\t');
+            var fields = text.Split('\t');
             if (fields.Length != 4)
             {
-                throw new DataFormatException(dataPath, lineNumber, $"expected 4 tab-separated fields (user, item, rating, timestamp), found {fields.Length}");
-            }
-            var userId = RequireId(fields[0], dataPath, lineNumber, "user id");
-            var itemId = RequireId(fields[1], dataPath, lineNumber, "item id");
-            if (!float.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var rating) || rating is < 0 or > 5)
-            {
-                throw new DataFormatException(dataPath, lineNumber, $"rating '{fields[2]}' is not a number in 0..5");
-            }
-            if (!long.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var timestamp) || timestamp < 0)
-            {
-                throw new DataFormatException(dataPath, lineNumber, $"timestamp '{fields[3]}' is not a non-negative unix time");
-            }
-
-            int user;
-            if (hasUsers)
-            {
-                if (!users.TryGetIndex(userId, out user))
-                {
-                    throw new DataFormatException(dataPath, lineNumber, $"user {userId} is not listed in u.user");
-                }
-            }
-            else
-            {
-                user = users.GetOrAdd(userId);
-                if (user == userInfos.Count)
-                {
-                    userInfos.Add(new UserInfo(userId));
-                }
-            }
-
-            int item;
-            if (hasCatalogue)
-            {
-                if (!items.TryGetIndex(itemId, out item))
-                {
-                    throw new DataFormatException(dataPath, lineNumber, $"item {itemId} is not listed in u.item");
-                }
-            }
-            else
-            {
-                item = items.GetOrAdd(itemId);
-                if (item == itemInfos.Count)
-                {
-                    itemInfos.Add(new ItemInfo(itemId, "", [], []));
-                }
-            }
-
-            interactions.Add(new Interaction(user, item, rating, timestamp));
-        }
-
-        return new InteractionDataset("movielens-100k", users, items, userInfos, itemInfos, [.. interactions]);
-    }
-
-    internal static IEnumerable<(int Line, ItemInfo Item)> ReadItems(string path)
-    {
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path, Latin1))
-        {
-            lineNumber++;
-            if (line.Length == 0)
-            {
+                badLines.Report(dataPath, line, $"expected 4 tab-separated fields (user, item, rating, timestamp), found {fields.Length}");
                 continue;
             }
-            var fields = line.Split('|');
+            var problem = MovieLensFields.Interaction(fields[0], fields[1], fields[2], fields[3], builder);
+            if (problem is not null)
+            {
+                badLines.Report(dataPath, line, problem);
+            }
+        }
+        return builder.Build();
+    }
+
+    private static void ReadItems(string path, DatasetBuilder builder, BadLines badLines)
+    {
+        foreach (var (line, text) in TextLines.Read(path, Encoding.Latin1))
+        {
+            var fields = text.Split('|');
             if (fields.Length != 5 + Genres.Count)
             {
-                throw new DataFormatException(path, lineNumber, $"expected {5 + Genres.Count} '|'-separated fields, found {fields.Length}");
+                badLines.Report(path, line, $"expected {5 + Genres.Count} '|'-separated fields, found {fields.Length}");
+                continue;
             }
-            var id = RequireId(fields[0], path, lineNumber, "item id");
+            if (MovieLensFields.CheckId(fields[0], "item id") is { } idProblem)
+            {
+                badLines.Report(path, line, idProblem);
+                continue;
+            }
             var genres = new List<string>();
-            for (var g = 0; g < Genres.Count; g++)
+            string? flagProblem = null;
+            for (var g = 0; g < Genres.Count && flagProblem is null; g++)
             {
                 switch (fields[5 + g])
                 {
@@ -161,59 +85,106 @@ public static partial class MovieLens100KLoader
                     case "0":
                         break;
                     default:
-                        throw new DataFormatException(path, lineNumber, $"genre flag {g + 1} is '{fields[5 + g]}', expected 0 or 1");
+                        flagProblem = $"genre flag {g + 1} is '{fields[5 + g]}', expected 0 or 1";
+                        break;
                 }
             }
-            yield return (lineNumber, new ItemInfo(id, fields[1].Trim(), genres, [], ParseYear(fields[1], fields[2])));
-        }
-    }
-
-    internal static IEnumerable<(int Line, UserInfo User)> ReadUsers(string path)
-    {
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path, Latin1))
-        {
-            lineNumber++;
-            if (line.Length == 0)
+            if (flagProblem is not null)
             {
+                badLines.Report(path, line, flagProblem);
                 continue;
             }
-            var fields = line.Split('|');
+            var id = fields[0].Trim();
+            var title = fields[1].Trim();
+            if (!builder.AddItem(new ItemInfo(id, title, genres, [], ParseYear(title, fields[2]))))
+            {
+                badLines.Report(path, line, $"item {id} is listed twice");
+            }
+        }
+    }
+
+    private static void ReadUsers(string path, DatasetBuilder builder, BadLines badLines)
+    {
+        foreach (var (line, text) in TextLines.Read(path, Encoding.Latin1))
+        {
+            var fields = text.Split('|');
             if (fields.Length != 5)
             {
-                throw new DataFormatException(path, lineNumber, $"expected 5 '|'-separated fields (id, age, gender, occupation, zip), found {fields.Length}");
+                badLines.Report(path, line, $"expected 5 '|'-separated fields (id, age, gender, occupation, zip), found {fields.Length}");
+                continue;
             }
-            var id = RequireId(fields[0], path, lineNumber, "user id");
+            if (MovieLensFields.CheckId(fields[0], "user id") is { } idProblem)
+            {
+                badLines.Report(path, line, idProblem);
+                continue;
+            }
             if (!int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var age) || age is < 0 or > 150)
             {
-                throw new DataFormatException(path, lineNumber, $"age '{fields[1]}' is not a number in 0..150");
+                badLines.Report(path, line, $"age '{fields[1]}' is not a number in 0..150");
+                continue;
             }
-            yield return (lineNumber, new UserInfo(id, age, fields[2], fields[3]));
+            var id = fields[0].Trim();
+            if (!builder.AddUser(new UserInfo(id, age, fields[2], fields[3])))
+            {
+                badLines.Report(path, line, $"user {id} is listed twice");
+            }
         }
     }
 
-    private static string RequireId(string field, string path, int line, string what)
+    internal static int? ParseYear(string title, string releaseDate)
     {
-        var id = field.Trim();
-        if (id.Length == 0 || !long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        var year = MovieLensFields.TitleYear(title);
+        if (year is not null)
         {
-            throw new DataFormatException(path, line, $"{what} '{field}' is not a positive integer");
-        }
-        return id;
-    }
-
-    private static int? ParseYear(string title, string releaseDate)
-    {
-        var match = TitleYear().Match(title);
-        if (match.Success)
-        {
-            return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            return year;
         }
         return DateTime.TryParseExact(releaseDate, "dd-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
             ? date.Year
             : null;
     }
+}
+
+/// <summary>Field checks shared by the MovieLens loaders.</summary>
+internal static partial class MovieLensFields
+{
+    /// <summary>Null when <paramref name="field"/> is a positive integer id.</summary>
+    public static string? CheckId(string field, string what)
+    {
+        var id = field.Trim();
+        return id.Length == 0 || !long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            ? $"{what} '{field}' is not a positive integer"
+            : null;
+    }
+
+    /// <summary>Validates and adds one rating; returns the problem, or null.</summary>
+    public static string? Interaction(string user, string item, string rating, string timestamp, DatasetBuilder builder)
+    {
+        if (CheckId(user, "user id") is { } userProblem)
+        {
+            return userProblem;
+        }
+        if (CheckId(item, "item id") is { } itemProblem)
+        {
+            return itemProblem;
+        }
+        if (!float.TryParse(rating, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value is < 0 or > 5)
+        {
+            return $"rating '{rating}' is not a number in 0..5";
+        }
+        if (!long.TryParse(timestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var time) || time < 0)
+        {
+            return $"timestamp '{timestamp}' is not a non-negative unix time";
+        }
+        return builder.TryAddInteraction(user.Trim(), item.Trim(), value, time);
+    }
+
+    /// <summary>The year in a title such as "Toy Story (1995)".</summary>
+    public static int? TitleYear(string title)
+    {
+        var match = YearSuffix().Match(title);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
 
     [GeneratedRegex(@"\((\d{4})\)\s*$")]
-    private static partial Regex TitleYear();
+    private static partial Regex YearSuffix();
 }

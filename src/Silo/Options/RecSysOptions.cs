@@ -122,9 +122,9 @@ public sealed class RecSysOptions
         try
         {
             var spec = DatasetSpec.Parse(Data);
-            if (spec.Path is { } path && !Directory.Exists(path))
+            if (spec.Kind == DatasetSpec.FileKind ? !File.Exists(spec.Path) : spec.Path is { } folder && !Directory.Exists(folder))
             {
-                dataError = $"--data folder not found: {path}";
+                dataError = $"--data: {(spec.Kind == DatasetSpec.FileKind ? "file" : "folder")} not found: {spec.Path}";
             }
         }
         catch (FormatException ex)

@@ -27,7 +27,7 @@ internal sealed partial class ModelBootstrapper(
         {
             var watch = Stopwatch.StartNew();
             readiness.Report($"loading {spec}");
-            var dataset = await Task.Run(spec.Load, stoppingToken);
+            var dataset = await Task.Run(() => spec.Load(), stoppingToken);
             LogLoaded(logger, dataset.Name, dataset.UserCount, dataset.ItemCount, dataset.Interactions.Length, watch.ElapsedMilliseconds);
 
             readiness.Report("building models");
