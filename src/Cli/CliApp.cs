@@ -1,4 +1,6 @@
+using RecSys.Cli.Commands;
 using RecSys.Models.Data;
+using RecSys.Models.Recall;
 
 namespace RecSys.Cli;
 
@@ -12,15 +14,32 @@ public static class CliApp
     public const int Failure = 1;
     public const int Usage = 2;
 
-    private const string Help = """
+    private static readonly string Help = $"""
         usage: recsys <command> [options]
 
         commands:
-          data stats --data <spec>    users, items, interactions, density, rating histogram
+          data stats --data <spec>        users, items, interactions, density, rating histogram
+          eval --data <spec>              train and evaluate models; prints a comparison table
+               [--protocol msr|ratio|loo|temporal]   (default msr: 75/25 per item, as Microsoft Recommenders)
+               [--models {string.Join(',', EvalCommand.DefaultModels)}]
+               [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
+               [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')
+               [--sampled N]                           (rank test items among N sampled negatives; labelled)
+               [--device auto|cpu|cuda]
+          models                          every model option with its default
+
+        data options (data stats, eval):
+          --skip-bad-lines                count and report malformed lines instead of stopping
+          --min-rating <r>                keep interactions rated at least r
+          --k-core <n>                    keep users and items with at least n interactions
 
         data specs:
           synthetic[:users=N,items=N,categories=N,days=N,seed=N]   generated, deterministic
-          movielens-100k:<folder>                                 u.data (+ u.item, u.user)
+          movielens-100k:<folder>         u.data (+ u.item, u.user)
+          movielens-1m:<folder>           ratings.dat (+ movies.dat, users.dat)
+          movielens-25m:<folder>          ratings.csv (+ movies.csv, tags.csv); also 20m, latest
+          csv:<file>, tsv:<file>, jsonl:<file>   interaction logs, optionally followed by
+                                          #user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=<catalogue>
 
         The API and silos are separate programs: dotnet run --project src/Api (or src/Silo).
         """;
@@ -37,7 +56,9 @@ public static class CliApp
         {
             return args switch
             {
-                ["data", "stats", .. var rest] => DataStats(Options.Parse(rest, "--data"), output),
+                ["data", "stats", .. var rest] => DataStatsCommand.Run(rest, output, error),
+                ["eval", .. var rest] => EvalCommand.Run(rest, output, error),
+                ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };
         }
@@ -53,40 +74,16 @@ public static class CliApp
         }
     }
 
-    private static int DataStats(Options options, TextWriter output)
+    private static int Models(TextWriter output)
     {
-        var spec = DatasetSpec.Parse(options.Require("--data"));
-        output.Write(DatasetStatistics.Compute(spec.Load()).ToReport());
+        foreach (var group in RecommenderCatalog.Options().GroupBy(o => o.Model))
+        {
+            output.WriteLine(group.Key);
+            foreach (var (_, option, value, description) in group)
+            {
+                output.WriteLine($"  {$"{group.Key}.{option}={value}",-28} {description}");
+            }
+        }
         return Success;
     }
-
-    /// <summary>"--name value" pairs, each name allowed by the command.</summary>
-    private sealed class Options
-    {
-        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-
-        public static Options Parse(IReadOnlyList<string> args, params string[] allowed)
-        {
-            var options = new Options();
-            for (var i = 0; i < args.Count; i++)
-            {
-                var name = args[i];
-                if (!allowed.Contains(name))
-                {
-                    throw new UsageException($"unknown option '{name}'; expected {string.Join(", ", allowed)}");
-                }
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"option '{name}' needs a value");
-                }
-                options._values[name] = args[++i];
-            }
-            return options;
-        }
-
-        public string Require(string name) =>
-            _values.TryGetValue(name, out var value) ? value : throw new UsageException($"missing {name} <value>");
-    }
-
-    private sealed class UsageException(string message) : Exception(message);
 }

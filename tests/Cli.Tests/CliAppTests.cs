@@ -68,3 +68,82 @@ public sealed class CliAppTests : IDisposable
         Assert.Equal(2, Run());
     }
 }
+
+public sealed class EvalCommandTests : IDisposable
+{
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("recsys-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private int Run(params string[] args) => CliApp.Run(args, _output, _error);
+
+    [Fact]
+    public void Eval_prints_a_comparison_table_and_writes_both_reports()
+    {
+        var exitCode = Run(
+            "eval", "--data", "synthetic:users=200,items=80,seed=4", "--protocol", "msr", "--models", "pop,itemcf,ease",
+            "--k", "5", "--seed", "3", "--set", "itemcf.k=20", "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        var table = _output.ToString();
+        Assert.Contains("full ranking", table);
+        Assert.Matches(@"\nitemcf\s+0\.\d{4}", table);
+        Assert.Contains("ndcg@5", table);
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        var root = json.RootElement;
+        Assert.Equal("synthetic(users=200,items=80,seed=4)", root.GetProperty("dataset").GetString());
+        Assert.Equal("msr", root.GetProperty("protocol").GetString());
+        Assert.Equal(5, root.GetProperty("k").GetInt32());
+        var results = root.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["pop", "itemcf", "ease"], results.Select(r => r.GetProperty("model").GetString()));
+        Assert.All(results, r =>
+        {
+            Assert.InRange(r.GetProperty("metrics").GetProperty("ndcg@5").GetDouble(), 0.0, 1.0);
+            Assert.True(r.GetProperty("trainSeconds").GetDouble() >= 0);
+            Assert.True(r.GetProperty("evalSeconds").GetDouble() >= 0);
+        });
+        Assert.Contains("k=20", results[1].GetProperty("options").GetString());
+        var markdown = File.ReadAllText(Path.Combine(_folder, "report.md"));
+        Assert.Contains("| itemcf |", markdown);
+        Assert.Contains("full ranking", markdown);
+    }
+
+    [Fact]
+    public void Sampled_evaluation_is_labelled_in_the_table_and_the_json()
+    {
+        Assert.Equal(0, Run("eval", "--data", "synthetic:users=100,items=60,seed=4", "--protocol", "loo", "--models", "pop", "--sampled", "20", "--out", _folder));
+
+        Assert.Contains("sampled (20 negatives per user)", _output.ToString());
+        var json = File.ReadAllText(Path.Combine(_folder, "report.json"));
+        Assert.Contains("\"ndcg@10/sampled20\"", json);
+        Assert.Contains("sampled (20 negatives per user)", json);
+    }
+
+    [Theory]
+    [InlineData("eval")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "kfold")]
+    [InlineData("eval", "--data", "synthetic", "--models", "pop,svd")]
+    [InlineData("eval", "--data", "synthetic", "--models", "pop", "--set", "itemcf.k=5")]
+    [InlineData("eval", "--data", "synthetic", "--models", "itemcf", "--set", "itemcf.neighbors=5")]
+    [InlineData("eval", "--data", "synthetic", "--models", "itemcf", "--set", "itemcf.k")]
+    [InlineData("eval", "--data", "synthetic", "--k", "0")]
+    [InlineData("eval", "--data", "synthetic", "--seed", "-1")]
+    [InlineData("eval", "--data", "synthetic", "--device", "tpu")]
+    [InlineData("eval", "--data", "synthetic", "--k", "10", "--k", "5")]
+    public void Bad_eval_arguments_exit_with_code_2(params string[] args)
+    {
+        Assert.Equal(2, Run(args));
+        Assert.StartsWith("recsys: ", _error.ToString().Split('\n').Last(l => l.Length > 0));
+    }
+
+    [Fact]
+    public void Models_lists_every_option_with_its_default()
+    {
+        Assert.Equal(0, Run("models"));
+        Assert.Contains("itemcf.k=100", _output.ToString());
+        Assert.Contains("bpr.optimizer=sgd", _output.ToString());
+    }
+}

@@ -2,6 +2,16 @@ using RecSys.Models.Data;
 
 namespace RecSys.Models.Recall;
 
+/// <summary>How two items' user sets are compared.</summary>
+public enum ItemSimilarity
+{
+    /// <summary>c_ij / sqrt(n_i · n_j).</summary>
+    Cosine,
+
+    /// <summary>c_ij / (n_i + n_j − c_ij).</summary>
+    Jaccard,
+}
+
 /// <summary>Options for <see cref="ItemCfModel"/>.</summary>
 public sealed record ItemCfOptions
 {
@@ -13,6 +23,9 @@ public sealed record ItemCfOptions
     /// interacted with both items, so pairs supported by few users count less.
     /// </summary>
     public double Shrinkage { get; init; } = 10.0;
+
+    /// <summary>(ItemSimilarity) cosine or jaccard.</summary>
+    public ItemSimilarity Similarity { get; init; } = ItemSimilarity.Cosine;
 
     /// <summary>(float) Interactions with a rating below this are ignored (0 keeps all).</summary>
     public float MinRating { get; init; }
@@ -32,9 +45,9 @@ public sealed record ItemCfOptions
 
 /// <summary>
 /// Item-based collaborative filtering (Sarwar et al., "Item-Based Collaborative Filtering Recommendation
-/// Algorithms", WWW 2001) on binary co-occurrence:
-/// sim(i, j) = c_ij / sqrt(n_i · n_j) · c_ij / (c_ij + λ), where n_i is the number of users of item i and c_ij
-/// the number of users of both. Keeps the top-N neighbours per item. Immutable and thread-safe once built.
+/// Algorithms", WWW 2001) on binary co-occurrence: cosine c_ij / sqrt(n_i · n_j) or Jaccard
+/// c_ij / (n_i + n_j − c_ij), times the shrinkage c_ij / (c_ij + λ), where n_i is the number of users of item i
+/// and c_ij the number of users of both. Keeps the top-N neighbours per item. Immutable and thread-safe once built.
 /// </summary>
 public sealed class ItemCfModel
 {
@@ -53,39 +66,22 @@ public sealed class ItemCfModel
 
     public int ItemCount => _neighbours.Length;
 
+    /// <summary>Builds from a whole dataset (the serving path).</summary>
     public static ItemCfModel Build(InteractionDataset dataset, ItemCfOptions? options = null)
     {
         options ??= new ItemCfOptions();
+        var interactions = options.MinRating > 0
+            ? dataset.Interactions.Where(i => i.Rating >= options.MinRating).ToArray()
+            : dataset.Interactions;
+        return Build(new UserItemMatrix(dataset.UserCount, dataset.ItemCount, interactions), dataset.Items, options);
+    }
+
+    /// <summary>Builds from a training matrix whose item indices follow <paramref name="items"/>.</summary>
+    public static ItemCfModel Build(UserItemMatrix matrix, IdVocabulary items, ItemCfOptions? options = null)
+    {
+        options ??= new ItemCfOptions();
         options.Validate();
-        var itemCount = dataset.ItemCount;
-
-        // Distinct item sets per user, and user lists per item (a sparse binary matrix in both orientations).
-        var userItems = new HashSet<int>[dataset.UserCount];
-        for (var u = 0; u < userItems.Length; u++)
-        {
-            userItems[u] = [];
-        }
-        foreach (var interaction in dataset.Interactions)
-        {
-            if (interaction.Rating >= options.MinRating)
-            {
-                userItems[interaction.User].Add(interaction.Item);
-            }
-        }
-        var byUser = userItems.Select(set => set.Order().ToArray()).ToArray();
-        var itemUsers = new List<int>[itemCount];
-        for (var i = 0; i < itemCount; i++)
-        {
-            itemUsers[i] = [];
-        }
-        for (var u = 0; u < byUser.Length; u++)
-        {
-            foreach (var i in byUser[u])
-            {
-                itemUsers[i].Add(u);
-            }
-        }
-
+        var itemCount = matrix.ItemCount;
         var neighbours = new ScoredItem[itemCount][];
         Parallel.For(
             0,
@@ -94,9 +90,9 @@ public sealed class ItemCfModel
             (i, _, scratch) =>
             {
                 var (counts, touched, top) = scratch;
-                foreach (var u in itemUsers[i])
+                foreach (var u in matrix.UsersOf(i))
                 {
-                    foreach (var j in byUser[u])
+                    foreach (var j in matrix.ItemsOf(u))
                     {
                         if (j != i && counts[j]++ == 0)
                         {
@@ -105,14 +101,17 @@ public sealed class ItemCfModel
                     }
                 }
 
-                var ni = itemUsers[i].Count;
+                var ni = matrix.ItemDegree(i);
                 top.Clear();
                 foreach (var j in touched)
                 {
                     var co = counts[j];
                     counts[j] = 0;
-                    var cosine = co / Math.Sqrt((double)ni * itemUsers[j].Count);
-                    top.Offer(j, (float)(cosine * co / (co + options.Shrinkage)));
+                    var nj = matrix.ItemDegree(j);
+                    var similarity = options.Similarity == ItemSimilarity.Jaccard
+                        ? co / (double)(ni + nj - co)
+                        : co / Math.Sqrt((double)ni * nj);
+                    top.Offer(j, (float)(similarity * co / (co + options.Shrinkage)));
                 }
                 touched.Clear();
                 neighbours[i] = top.ToSortedArray();
@@ -120,7 +119,7 @@ public sealed class ItemCfModel
             },
             _ => { });
 
-        return new ItemCfModel(dataset.Items, neighbours, options);
+        return new ItemCfModel(items, neighbours, options);
     }
 
     /// <summary>The stored neighbours of item index <paramref name="item"/>, most similar first.</summary>

@@ -1,0 +1,139 @@
+using System.Globalization;
+using RecSys.Models.Data;
+using RecSys.Models.Evaluation;
+using RecSys.Models.Recall;
+
+namespace RecSys.Cli.Commands;
+
+/// <summary>
+/// <c>recsys eval --data &lt;spec&gt; --protocol msr|ratio|loo|temporal --models pop,itemcf,... --k 10 --seed 42
+/// [--out &lt;folder&gt;] [--set model.option=value]... [--sampled N] [--device auto|cpu|cuda]</c>
+/// </summary>
+internal static class EvalCommand
+{
+    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal"];
+    public static readonly string[] DefaultModels = ["pop", "itemcf", "usercf", "bpr", "als", "ease"];
+
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        var arguments = Arguments.Parse(
+            args,
+            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core"],
+            ["--skip-bad-lines"],
+            repeatable: ["--set"]);
+
+        var protocol = (arguments.Optional("--protocol") ?? "msr").ToLowerInvariant();
+        if (!Protocols.Contains(protocol))
+        {
+            throw new UsageException($"--protocol '{protocol}' is not one of {string.Join(", ", Protocols)}");
+        }
+        var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var model in models)
+        {
+            if (!RecommenderCatalog.Contains(model))
+            {
+                throw new UsageException($"unknown model '{model}'; known models: {string.Join(", ", RecommenderCatalog.Names)}");
+            }
+        }
+        var settings = ParseSettings(arguments.All("--set"), models);
+        var k = arguments.Int("--k", 10, 1, 1000);
+        var seedText = arguments.Optional("--seed") ?? "42";
+        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+        {
+            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
+        }
+        int? sampled = arguments.Optional("--sampled") is null ? null : arguments.Int("--sampled", 100, 1, 1_000_000);
+        var device = arguments.Optional("--device") ?? "auto";
+        if (device is not ("auto" or "cpu") && !device.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
+        }
+        var outFolder = arguments.Optional("--out");
+
+        InteractionDataset dataset;
+        using (var loading = new ConsoleProgress(error, "loading"))
+        {
+            dataset = DataLoading.Load(arguments, error);
+            loading.Report(new TrainingProgress(dataset.Name, 1));
+        }
+        var split = protocol switch
+        {
+            "msr" => Splits.StratifiedByItem(dataset, 0.75, seed),
+            "ratio" => Splits.RandomByUser(dataset, 0.8, 0.1, 0.1, seed),
+            "loo" => Splits.LeaveOneOut(dataset),
+            _ => Splits.TemporalCutoff(dataset, 0.2),
+        };
+        var evaluator = new RankingEvaluator(split, new EvaluationOptions { K = k, SampledNegatives = sampled, Seed = seed });
+        error.WriteLine($"{dataset.Name}: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions; " +
+                        $"{split.Protocol}: train {split.Train.Length:N0}, validation {split.Validation.Length:N0}, test {split.Test.Length:N0}; " +
+                        $"{evaluator.EvaluatedUsers:N0} test users, {evaluator.Mode}");
+
+        var results = new List<EvaluationResult>();
+        foreach (var name in models)
+        {
+            var model = RecommenderCatalog.Create(name, settings.GetValueOrDefault(name));
+            using var training = new ConsoleProgress(error, $"training {name}");
+            var context = new TrainingContext(seed, training, device);
+            EvaluationResult result;
+            try
+            {
+                result = evaluator.Run(model, context, new ScoringProgress(training));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentOutOfRangeException)
+            {
+                throw new UsageException($"{name}: {ex.Message}");
+            }
+            training.Report(new TrainingProgress("done", 1));
+            results.Add(result);
+        }
+
+        var report = new EvalReport(dataset.Name, protocol, split.Protocol, k, evaluator.Mode, evaluator.EvaluatedUsers, results, Environment.CommandLine);
+        output.Write(report.ToTable(evaluator));
+        if (outFolder is not null)
+        {
+            Directory.CreateDirectory(outFolder);
+            File.WriteAllText(Path.Combine(outFolder, "report.md"), report.ToMarkdown(evaluator));
+            File.WriteAllText(Path.Combine(outFolder, "report.json"), report.ToJson());
+            error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
+        }
+        return CliApp.Success;
+    }
+
+    /// <summary>"--set bpr.factors=64" → { bpr: { factors: 64 } }, for models being evaluated only.</summary>
+    private static Dictionary<string, Dictionary<string, string>> ParseSettings(IReadOnlyList<string> values, IReadOnlyCollection<string> models)
+    {
+        var settings = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var dot = value.IndexOf('.', StringComparison.Ordinal);
+            var eq = value.IndexOf('=', StringComparison.Ordinal);
+            if (dot <= 0 || eq < dot + 2 || eq == value.Length - 1)
+            {
+                throw new UsageException($"--set '{value}' is not model.option=value (e.g. itemcf.k=200)");
+            }
+            var model = value[..dot];
+            if (!models.Contains(model))
+            {
+                throw new UsageException($"--set '{value}' names model '{model}', which is not in --models ({string.Join(", ", models)})");
+            }
+            if (!settings.TryGetValue(model, out var perModel))
+            {
+                settings[model] = perModel = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            }
+            perModel[value[(dot + 1)..eq]] = value[(eq + 1)..];
+        }
+        // Bind now so a bad option fails before any training starts.
+        foreach (var (model, perModel) in settings)
+        {
+            _ = RecommenderCatalog.Create(model, perModel);
+        }
+        return settings;
+    }
+
+    /// <summary>Shows ranking progress on the model's bar after training finished.</summary>
+    private sealed class ScoringProgress(IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => inner.Report(new TrainingProgress($"ranking {value.Fraction:P0}", 1));
+    }
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using RecSys.Models.Data;
+using RecSys.Models.Evaluation.Metrics;
+using RecSys.Models.Recall;
+
+namespace RecSys.Models.Evaluation;
+
+/// <summary>How <see cref="RankingEvaluator"/> ranks.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>(int) List length the metrics look at.</summary>
+    public int K { get; init; } = 10;
+
+    /// <summary>
+    /// (int?) Null: rank every item the user has no training or validation interaction with (full ranking, the
+    /// default). N: rank the user's test items among N sampled unobserved items, and label every metric so.
+    /// </summary>
+    public int? SampledNegatives { get; init; }
+
+    /// <summary>(ulong) Seed for sampled negatives.</summary>
+    public ulong Seed { get; init; } = 42;
+}
+
+/// <summary>One model's outcome.</summary>
+public sealed record EvaluationResult(
+    string Model,
+    string Options,
+    IReadOnlyDictionary<string, double> Metrics,
+    int Users,
+    double TrainSeconds,
+    double EvalSeconds);
+
+/// <summary>
+/// Trains a model on a split's training part and ranks items for every test user: users with at least one
+/// test item and one training interaction; their training and validation items are never candidates. Metrics
+/// are averaged over those users; coverage and novelty are computed over all their lists.
+/// </summary>
+public sealed class RankingEvaluator
+{
+    private readonly DataSplit _split;
+    private readonly EvaluationOptions _options;
+    private readonly int[] _users;
+    private readonly HashSet<int>[] _relevant;
+    private readonly HashSet<int>[] _excluded;
+
+    public RankingEvaluator(DataSplit split, EvaluationOptions? options = null)
+    {
+        _split = split;
+        _options = options ?? new EvaluationOptions();
+        if (_options.K < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.K, "K must be at least 1");
+        }
+        if (_options.SampledNegatives is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.SampledNegatives, "sampled negatives must be at least 1");
+        }
+        Train = new UserItemMatrix(split.UserCount, split.ItemCount, split.Train);
+
+        var excluded = new HashSet<int>[split.UserCount];
+        var relevant = new HashSet<int>[split.UserCount];
+        for (var u = 0; u < split.UserCount; u++)
+        {
+            excluded[u] = [.. Train.ItemsOf(u)];
+        }
+        foreach (var i in split.Validation)
+        {
+            excluded[i.User].Add(i.Item);
+        }
+        foreach (var i in split.Test)
+        {
+            // A test item the user also has in training (repeated data) cannot be recommended again: not counted.
+            if (!excluded[i.User].Contains(i.Item))
+            {
+                (relevant[i.User] ??= []).Add(i.Item);
+            }
+        }
+        _users = [.. Enumerable.Range(0, split.UserCount).Where(u => relevant[u] is { Count: > 0 } && Train.UserDegree(u) > 0)];
+        _relevant = relevant;
+        _excluded = excluded;
+
+        var k = _options.K;
+        Metrics =
+        [
+            new PrecisionAtK(k), new RecallAtK(k), new NdcgAtK(k),
+            new MapAtK(k, AveragePrecisionNormalization.RelevantCount), new MapAtK(k, AveragePrecisionNormalization.MinRelevantK),
+            new HitRateAtK(k), new MrrAtK(k),
+        ];
+        var usersPerItem = new int[split.ItemCount];
+        for (var i = 0; i < split.ItemCount; i++)
+        {
+            usersPerItem[i] = Train.ItemDegree(i);
+        }
+        ListMetrics = [new CatalogueCoverage(split.ItemCount), new Novelty(usersPerItem, split.UserCount)];
+    }
+
+    public UserItemMatrix Train { get; }
+
+    public DataSplit Split => _split;
+
+    public int K => _options.K;
+
+    /// <summary>Users the metrics average over.</summary>
+    public int EvaluatedUsers => _users.Length;
+
+    public IReadOnlyList<IRankingMetric> Metrics { get; }
+
+    public IReadOnlyList<IListMetric> ListMetrics { get; }
+
+    /// <summary>"full ranking" or "sampled (100 negatives per user)": printed with every result.</summary>
+    public string Mode => _options.SampledNegatives is { } n ? $"sampled ({n} negatives per user)" : "full ranking";
+
+    /// <summary>Metric key as reported: sampled results carry the sample size in their name.</summary>
+    public string Key(string metric) => _options.SampledNegatives is { } n ? $"{metric}/sampled{n}" : metric;
+
+    /// <summary>Trains and evaluates <paramref name="model"/>.</summary>
+    public EvaluationResult Run(IRecommender model, TrainingContext context, IProgress<TrainingProgress>? scoring = null)
+    {
+        var watch = Stopwatch.StartNew();
+        model.Fit(Train, context);
+        var trainSeconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        var metrics = Evaluate(model, scoring, context.Cancellation);
+        return new EvaluationResult(model.Name, model.Describe(), metrics, _users.Length, trainSeconds, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Ranks for every evaluated user with an already trained model.</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var k = _options.K;
+        var lists = new int[_users.Length][];
+        var values = new double[Metrics.Count][];
+        for (var m = 0; m < Metrics.Count; m++)
+        {
+            values[m] = new double[_users.Length];
+        }
+        var done = 0;
+        Parallel.For(
+            0,
+            _users.Length,
+            new ParallelOptions { CancellationToken = cancellation },
+            () => (Scores: new float[_split.ItemCount], Top: new TopK(k)),
+            (n, _, scratch) =>
+            {
+                var user = _users[n];
+                model.Score(user, scratch.Scores);
+                var ranked = _options.SampledNegatives is { } negatives
+                    ? RankSampled(user, scratch.Scores, negatives, scratch.Top)
+                    : RankAll(user, scratch.Scores, scratch.Top);
+                lists[n] = ranked;
+                for (var m = 0; m < Metrics.Count; m++)
+                {
+                    values[m][n] = Metrics[m].Compute(ranked, _relevant[user]);
+                }
+                var finished = Interlocked.Increment(ref done);
+                if (finished % 64 == 0)
+                {
+                    progress?.Report(new TrainingProgress("ranking", finished / (double)_users.Length));
+                }
+                return scratch;
+            },
+            _ => { });
+        progress?.Report(new TrainingProgress("ranking", 1));
+
+        var results = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var m = 0; m < Metrics.Count; m++)
+        {
+            results[Key(Metrics[m].Name)] = _users.Length == 0 ? 0 : values[m].Sum() / _users.Length;
+        }
+        if (_options.SampledNegatives is null)
+        {
+            foreach (var metric in ListMetrics)
+            {
+                results[metric.Name] = metric.Compute(lists);
+            }
+        }
+        return results;
+    }
+
+    private int[] RankAll(int user, float[] scores, TopK top)
+    {
+        top.Clear();
+        var excluded = _excluded[user];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (!excluded.Contains(i))
+            {
+                top.Offer(i, scores[i]);
+            }
+        }
+        return [.. top.ToSortedArray().Select(s => s.Item)];
+    }
+
+    private int[] RankSampled(int user, float[] scores, int negatives, TopK top)
+    {
+        // Per-user generator: the same negatives whatever the thread schedule.
+        var random = new DeterministicRandom(_options.Seed ^ ((ulong)user * 0x9E3779B97F4A7C15UL));
+        var excluded = _excluded[user];
+        var relevant = _relevant[user];
+        var unobserved = _split.ItemCount - excluded.Count - relevant.Count;
+        var chosen = new HashSet<int>();
+        while (chosen.Count < Math.Min(negatives, unobserved))
+        {
+            var j = random.Next(_split.ItemCount);
+            if (!excluded.Contains(j) && !relevant.Contains(j))
+            {
+                chosen.Add(j);
+            }
+        }
+        top.Clear();
+        foreach (var i in relevant)
+        {
+            top.Offer(i, scores[i]);
+        }
+        foreach (var i in chosen)
+        {
+            top.Offer(i, scores[i]);
+        }
+        return [.. top.ToSortedArray().Select(s => s.Item)];
+    }
+}

@@ -1,0 +1,38 @@
+using RecSys.Models.Data;
+
+namespace RecSys.Models.Recall;
+
+/// <summary>
+/// A model the offline lab trains on a user–item matrix and evaluates by ranking the whole catalogue
+/// (RecBole's <c>calculate_loss</c>/<c>full_sort_predict</c> contract, reduced to what baselines need).
+/// </summary>
+public interface IRecommender
+{
+    /// <summary>Short name used on the command line and in reports, e.g. "bpr".</summary>
+    string Name { get; }
+
+    /// <summary>The options in effect, for reports ("factors=64, epochs=30").</summary>
+    string Describe();
+
+    /// <summary>Trains on <paramref name="train"/>; may be called once.</summary>
+    void Fit(UserItemMatrix train, TrainingContext context);
+
+    /// <summary>
+    /// Writes a score for every item (higher is better) for <paramref name="user"/>. Thread-safe after
+    /// <see cref="Fit"/>; callers mask items the user already has.
+    /// </summary>
+    void Score(int user, Span<float> scores);
+}
+
+/// <summary>What a training run may use besides the data.</summary>
+/// <param name="Seed">Every random choice derives from it.</param>
+/// <param name="Progress">Receives (stage, fraction done) updates.</param>
+/// <param name="Device">"auto", "cpu" or "cuda[:N]" for TorchSharp models.</param>
+public sealed record TrainingContext(
+    ulong Seed = 42,
+    IProgress<TrainingProgress>? Progress = null,
+    string Device = "auto",
+    CancellationToken Cancellation = default);
+
+/// <summary>A progress report: what is happening and how much of it is done (0..1).</summary>
+public readonly record struct TrainingProgress(string Stage, double Fraction);
