@@ -68,6 +68,27 @@ public sealed class MoreLoaderTests : IDisposable
     }
 
     [Fact]
+    public void MovieLens_csv_layout_reports_malformed_lines_by_file_and_line()
+    {
+        Write("movies.csv", "movieId,title,genres\n1,\"Unclosed title (1995),Comedy\n");
+        Write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n");
+        var movies = Assert.Throws<DataFormatException>(() => MovieLensCsvLoader.Load(_folder));
+        Assert.Equal(2, movies.Line);
+        Assert.Contains("movies.csv:2:", movies.Message);
+        Assert.Contains("not closed", movies.Message);
+
+        Write("movies.csv", "movieId,title,genres\n1,Toy Story (1995),Comedy\n");
+        Write("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,1,4.0\n2,7,3.0,964982703\n");
+        var skipping = new BadLines(skip: true);
+        var data = MovieLensCsvLoader.Load(_folder, badLines: skipping);
+
+        Assert.Single(data.Interactions);
+        Assert.Equal(2, skipping.Count);
+        Assert.Contains("ratings.csv:3:", skipping.Examples[0]);
+        Assert.Contains("item 7 is not listed in movies.csv", skipping.Examples[1]);
+    }
+
+    [Fact]
     public void Generic_csv_maps_columns_reads_iso_times_and_a_catalogue()
     {
         var events = Write("events.csv", "when;who;what;stars\n2024-01-01T10:00:00Z;alice;sku-1;5\n2024-01-01T10:05:00Z;bob;sku-2;3\n1704103800;alice;sku-3;4\n");
