@@ -62,7 +62,7 @@ public sealed class ItemGrain(
         var accepted = ImmutableArray.CreateBuilder<ItemActivity>(activity.Length);
         foreach (var a in activity)
         {
-            if (a.DedupeKey is { } key && !RememberEventKey(s, key))
+            if (a.DedupeKey is { } key && !BoundedIds.Add(s.EventKeys, s.EventKeyIndex, key, _options.ItemRememberedEventKeys))
             {
                 continue;
             }
@@ -95,25 +95,6 @@ public sealed class ItemGrain(
             await WriteAsync();
         }
         return accepted.ToImmutable();
-    }
-
-    private bool RememberEventKey(ItemState s, string key)
-    {
-        if (!s.EventKeyIndex.Add(key))
-        {
-            return false;
-        }
-        s.EventKeys.Add(key);
-        var excess = s.EventKeys.Count - _options.ItemRememberedEventKeys;
-        if (excess > 0)
-        {
-            foreach (var forgotten in s.EventKeys.Take(excess))
-            {
-                s.EventKeyIndex.Remove(forgotten);
-            }
-            s.EventKeys.RemoveRange(0, excess);
-        }
-        return true;
     }
 
     /// <summary>Marks a new item as existing and registers it in the catalogue (the single-item path).</summary>

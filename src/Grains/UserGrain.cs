@@ -26,7 +26,7 @@ public sealed class UserGrain(
         var accepted = ImmutableArray.CreateBuilder<UserEvent>(events.Length);
         foreach (var e in events)
         {
-            if (e.EventId is { } eventId && !RememberEventId(s, eventId))
+            if (e.EventId is { } eventId && !BoundedIds.Add(s.EventIds, s.EventIdIndex, eventId, _options.RememberedEventIds))
             {
                 continue;
             }
@@ -69,25 +69,6 @@ public sealed class UserGrain(
             s.LastEventAt));
     }
 
-    private bool RememberEventId(UserState s, string eventId)
-    {
-        if (!s.EventIdIndex.Add(eventId))
-        {
-            return false;
-        }
-        s.EventIds.Add(eventId);
-        var excess = s.EventIds.Count - _options.RememberedEventIds;
-        if (excess > 0)
-        {
-            foreach (var forgotten in s.EventIds.Take(excess))
-            {
-                s.EventIdIndex.Remove(forgotten);
-            }
-            s.EventIds.RemoveRange(0, excess);
-        }
-        return true;
-    }
-
     private void Append(UserState s, UserEvent e)
     {
         s.Recent.Add(e);
@@ -96,19 +77,7 @@ public sealed class UserGrain(
             s.Recent.RemoveRange(0, s.Recent.Count - _options.RecentEvents);
         }
 
-        if (s.SeenIndex.Add(e.ItemId))
-        {
-            s.Seen.Add(e.ItemId);
-            var excess = s.Seen.Count - _options.SeenItems;
-            if (excess > 0)
-            {
-                foreach (var forgotten in s.Seen.Take(excess))
-                {
-                    s.SeenIndex.Remove(forgotten);
-                }
-                s.Seen.RemoveRange(0, excess);
-            }
-        }
+        BoundedIds.Add(s.Seen, s.SeenIndex, e.ItemId, _options.SeenItems);
 
         s.TotalEvents++;
         s.FirstEventAt ??= e.Timestamp;

@@ -80,11 +80,7 @@ public static class RecSysHostingExtensions
 
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = options.ClusterId;
-                cluster.ServiceId = options.ServiceId;
-            });
+            silo.Configure<ClusterOptions>(cluster => ConfigureCluster(cluster, options));
 
             if (options.StorageKind == StorageKind.Postgres)
             {
@@ -132,11 +128,7 @@ public static class RecSysHostingExtensions
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterClientReadiness>());
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = options.ClusterId;
-                cluster.ServiceId = options.ServiceId;
-            });
+            client.Configure<ClusterOptions>(cluster => ConfigureCluster(cluster, options));
             if (options.StorageKind == StorageKind.Postgres)
             {
                 client.UseAdoNetClustering(adoNet =>
@@ -175,6 +167,12 @@ public static class RecSysHostingExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
+    }
+
+    private static void ConfigureCluster(ClusterOptions cluster, RecSysOptions options)
+    {
+        cluster.ClusterId = options.ClusterId;
+        cluster.ServiceId = options.ServiceId;
     }
 
     private static void AddServingServices(IHostApplicationBuilder builder)
