@@ -72,6 +72,13 @@ public static class CliApp
             error.WriteLine("recsys: " + ex.Message);
             return Usage;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not the user's input: say what failed instead of crashing with a stack trace.
+            var cause = ex is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : ex;
+            error.WriteLine($"recsys: failed: {cause.GetType().Name}: {cause.Message}");
+            return Failure;
+        }
     }
 
     private static int Models(TextWriter output)

@@ -133,10 +133,36 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("eval", "--data", "synthetic", "--seed", "-1")]
     [InlineData("eval", "--data", "synthetic", "--device", "tpu")]
     [InlineData("eval", "--data", "synthetic", "--k", "10", "--k", "5")]
+    [InlineData("eval", "--data", "synthetic", "--models", ",")]
+    [InlineData("eval", "--data", "synthetic", "--models", "als", "--set", "als.factors=50000")]
+    [InlineData("eval", "--data", "synthetic", "--models", "usercf", "--set", "usercf.k=1000000000")]
+    [InlineData("eval", "--data", "synthetic:users=50,items=30", "--k-core", "1000")]
+    [InlineData("eval", "--data", "synthetic:users=110000000")]
+    [InlineData("eval", "--data", "synthetic:users=100,items=2000", "--models", "ease", "--set", "ease.max_items=1000")]
     public void Bad_eval_arguments_exit_with_code_2(params string[] args)
     {
         Assert.Equal(2, Run(args));
         Assert.StartsWith("recsys: ", _error.ToString().Split('\n').Last(l => l.Length > 0));
+    }
+
+    [Fact]
+    public void An_out_path_that_is_a_file_fails_before_any_training()
+    {
+        var file = Path.Combine(_folder, "taken");
+        File.WriteAllText(file, "not a folder");
+
+        Assert.Equal(2, Run("eval", "--data", "synthetic", "--models", "bpr", "--out", file));
+        Assert.Contains("is a file", _error.ToString());
+        Assert.DoesNotContain("training bpr", _error.ToString());
+    }
+
+    [Fact]
+    public void A_timestamp_beyond_year_9999_is_a_data_error_not_a_crash()
+    {
+        File.WriteAllText(Path.Combine(_folder, "u.data"), "1\t1\t5\t999999999999\n");
+
+        Assert.Equal(2, Run("data", "stats", "--data", "movielens-100k:" + _folder));
+        Assert.Contains("u.data:1:", _error.ToString());
     }
 
     [Fact]

@@ -29,6 +29,10 @@ internal static class EvalCommand
         }
         var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (models.Length == 0)
+        {
+            throw new UsageException($"--models names no model; known models: {string.Join(", ", RecommenderCatalog.Names)}");
+        }
         foreach (var model in models)
         {
             if (!RecommenderCatalog.Contains(model))
@@ -50,6 +54,22 @@ internal static class EvalCommand
             throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
         }
         var outFolder = arguments.Optional("--out");
+        if (outFolder is not null)
+        {
+            // Checked before any work: a run must not train for minutes and then fail to write its report.
+            if (File.Exists(outFolder))
+            {
+                throw new UsageException($"--out '{outFolder}' is a file; give a folder for report.md and report.json");
+            }
+            try
+            {
+                Directory.CreateDirectory(outFolder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--out '{outFolder}' cannot be created: {ex.Message}");
+            }
+        }
 
         InteractionDataset dataset;
         using (var loading = new ConsoleProgress(error, "loading"))
@@ -65,6 +85,11 @@ internal static class EvalCommand
             _ => Splits.TemporalCutoff(dataset, 0.2),
         };
         var evaluator = new RankingEvaluator(split, new EvaluationOptions { K = k, SampledNegatives = sampled, Seed = seed });
+        if (evaluator.EvaluatedUsers == 0)
+        {
+            throw new UsageException($"{split.Protocol} leaves no user with both training and test interactions in {dataset.Name} " +
+                                     $"({dataset.Interactions.Length:N0} interactions); relax the filters or use more data");
+        }
         error.WriteLine($"{dataset.Name}: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items, {dataset.Interactions.Length:N0} interactions; " +
                         $"{split.Protocol}: train {split.Train.Length:N0}, validation {split.Validation.Length:N0}, test {split.Test.Length:N0}; " +
                         $"{evaluator.EvaluatedUsers:N0} test users, {evaluator.Mode}");
@@ -80,11 +105,15 @@ internal static class EvalCommand
             {
                 result = evaluator.Run(model, context, new ScoringProgress(training));
             }
-            catch (Exception ex) when (ex is InvalidOperationException or ArgumentOutOfRangeException)
+            catch (RecommenderConfigurationException ex)
             {
                 throw new UsageException($"{name}: {ex.Message}");
             }
             training.Report(new TrainingProgress("done", 1));
+            if (result.NanScores > 0)
+            {
+                error.WriteLine($"recsys: warning: {name} returned {result.NanScores:N0} NaN scores (diverged?); they were not ranked");
+            }
             results.Add(result);
         }
 
@@ -92,7 +121,6 @@ internal static class EvalCommand
         output.Write(report.ToTable(evaluator));
         if (outFolder is not null)
         {
-            Directory.CreateDirectory(outFolder);
             File.WriteAllText(Path.Combine(outFolder, "report.md"), report.ToMarkdown(evaluator));
             File.WriteAllText(Path.Combine(outFolder, "report.json"), report.ToJson());
             error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");

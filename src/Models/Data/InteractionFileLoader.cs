@@ -108,6 +108,8 @@ public static class InteractionFileLoader
                 fields[header.Item],
                 header.Rating is { } r ? fields[r] : null,
                 header.Timestamp is { } t ? fields[t] : null,
+                hasRating: header.Rating is not null,
+                hasTimestamp: header.Timestamp is not null,
                 line,
                 builder);
             if (problem is not null)
@@ -135,11 +137,14 @@ public static class InteractionFileLoader
                     continue;
                 }
                 var root = json.RootElement;
+                // A named field must be present on every line; a guessed one is optional.
                 problem = Add(
                     JsonField(root, options.User, UserNames),
                     JsonField(root, options.Item, ItemNames),
                     JsonField(root, options.Rating, options.Rating is null ? RatingNames : []),
                     JsonField(root, options.Timestamp, options.Timestamp is null ? TimestampNames : []),
+                    hasRating: options.Rating is not null,
+                    hasTimestamp: options.Timestamp is not null,
                     line,
                     builder);
             }
@@ -154,7 +159,9 @@ public static class InteractionFileLoader
         }
     }
 
-    private static string? Add(string? user, string? item, string? rating, string? timestamp, int line, DatasetBuilder builder)
+    /// <param name="hasRating">The file has (or the mapping names) a rating column: an empty value is an error.</param>
+    /// <param name="hasTimestamp">Likewise for the timestamp; without a column the line number stands in.</param>
+    private static string? Add(string? user, string? item, string? rating, string? timestamp, bool hasRating, bool hasTimestamp, int line, DatasetBuilder builder)
     {
         if (string.IsNullOrWhiteSpace(user))
         {
@@ -165,19 +172,28 @@ public static class InteractionFileLoader
             return "the item id is missing";
         }
         var value = 1f;
-        if (!string.IsNullOrWhiteSpace(rating)
-            && !float.TryParse(rating, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        if (string.IsNullOrWhiteSpace(rating))
         {
-            return $"rating '{rating}' is not a number";
+            if (hasRating)
+            {
+                return "the rating is missing";
+            }
         }
-        if (!float.IsFinite(value))
+        else if (!float.TryParse(rating, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !float.IsFinite(value))
         {
             return $"rating '{rating}' is not a finite number";
         }
         long time = line;
-        if (!string.IsNullOrWhiteSpace(timestamp) && !TryParseTime(timestamp, out time))
+        if (string.IsNullOrWhiteSpace(timestamp))
         {
-            return $"timestamp '{timestamp}' is neither unix time nor ISO-8601";
+            if (hasTimestamp)
+            {
+                return "the timestamp is missing";
+            }
+        }
+        else if (!TryParseTime(timestamp, out time))
+        {
+            return $"timestamp '{timestamp}' is neither unix time (1970..9999) nor ISO-8601";
         }
         return builder.TryAddInteraction(user.Trim(), item.Trim(), value, time);
     }
@@ -187,7 +203,7 @@ public static class InteractionFileLoader
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
         {
             seconds = number > 100_000_000_000 ? number / 1000 : number;
-            return number >= 0;
+            return seconds is >= 0 and <= MovieLensFields.MaxUnixSeconds;
         }
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {

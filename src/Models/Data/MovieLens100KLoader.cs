@@ -147,6 +147,9 @@ public static partial class MovieLens100KLoader
 /// <summary>Field checks shared by the MovieLens loaders.</summary>
 internal static partial class MovieLensFields
 {
+    /// <summary>9999-12-31T23:59:59Z, the last second <see cref="DateTimeOffset"/> can represent.</summary>
+    public const long MaxUnixSeconds = 253_402_300_799;
+
     /// <summary>Null when <paramref name="field"/> is a positive integer id.</summary>
     public static string? CheckId(string field, string what)
     {
@@ -171,9 +174,9 @@ internal static partial class MovieLensFields
         {
             return $"rating '{rating}' is not a number in 0..5";
         }
-        if (!long.TryParse(timestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var time) || time < 0)
+        if (!long.TryParse(timestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var time) || time is < 0 or > MaxUnixSeconds)
         {
-            return $"timestamp '{timestamp}' is not a non-negative unix time";
+            return $"timestamp '{timestamp}' is not a unix time between 1970 and 9999";
         }
         return builder.TryAddInteraction(user.Trim(), item.Trim(), value, time);
     }

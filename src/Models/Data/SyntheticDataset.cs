@@ -51,6 +51,14 @@ public sealed record SyntheticOptions
         Positive(Users, nameof(Users));
         Positive(Items, nameof(Items));
         Positive(Days, nameof(Days));
+        if (Users > 5_000_000 || Items > 5_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Users), "at most 5,000,000 users and 5,000,000 items");
+        }
+        if (Days > 36_500)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Days), Days, "at most 36,500 days");
+        }
         if (Categories < 1 || Categories > SyntheticDataset.CategoryNames.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(Categories), Categories, $"Categories must be in 1..{SyntheticDataset.CategoryNames.Length}");
@@ -208,7 +216,7 @@ public static class SyntheticDataset
         // Users: a taste distribution concentrated on one to three favourite categories.
         var userIds = new IdVocabulary();
         var userInfos = new UserInfo[options.Users];
-        var interactions = new List<Interaction>(options.Users * (int)(options.MeanSessionsPerUser * options.MeanSessionLength));
+        var interactions = new List<Interaction>((int)Math.Min(64_000_000, (long)options.Users * (long)(options.MeanSessionsPerUser * options.MeanSessionLength)));
         var start = options.Start.ToUnixTimeSeconds();
         var span = (long)options.Days * 86_400;
         var taste = new double[categories];

@@ -22,18 +22,23 @@ public sealed record EvaluationOptions
 }
 
 /// <summary>One model's outcome.</summary>
+/// <param name="NanScores">Scores the model returned as NaN (a diverged model); they are never ranked.</param>
 public sealed record EvaluationResult(
     string Model,
     string Options,
     IReadOnlyDictionary<string, double> Metrics,
     int Users,
     double TrainSeconds,
-    double EvalSeconds);
+    double EvalSeconds,
+    long NanScores = 0);
 
 /// <summary>
 /// Trains a model on a split's training part and ranks items for every test user: users with at least one
-/// test item and one training interaction; their training and validation items are never candidates. Metrics
-/// are averaged over those users; coverage and novelty are computed over all their lists.
+/// test item and one training interaction. Candidates are the items that have training interactions (as
+/// Microsoft Recommenders ranks the training items), minus the user's own training and validation items; a
+/// test item nobody trained on counts as relevant but cannot be retrieved. Ties between a relevant and an
+/// irrelevant item are broken against the relevant one, so equal scores never flatter a model. Metrics are
+/// averaged over the users; coverage (over the candidate items) and novelty over all their lists.
 /// </summary>
 public sealed class RankingEvaluator
 {
@@ -42,6 +47,7 @@ public sealed class RankingEvaluator
     private readonly int[] _users;
     private readonly HashSet<int>[] _relevant;
     private readonly HashSet<int>[] _excluded;
+    private readonly int[] _candidates;
 
     public RankingEvaluator(DataSplit split, EvaluationOptions? options = null)
     {
@@ -78,6 +84,7 @@ public sealed class RankingEvaluator
         _users = [.. Enumerable.Range(0, split.UserCount).Where(u => relevant[u] is { Count: > 0 } && Train.UserDegree(u) > 0)];
         _relevant = relevant;
         _excluded = excluded;
+        _candidates = [.. Enumerable.Range(0, split.ItemCount).Where(i => Train.ItemDegree(i) > 0)];
 
         var k = _options.K;
         Metrics =
@@ -91,7 +98,7 @@ public sealed class RankingEvaluator
         {
             usersPerItem[i] = Train.ItemDegree(i);
         }
-        ListMetrics = [new CatalogueCoverage(split.ItemCount), new Novelty(usersPerItem, split.UserCount)];
+        ListMetrics = [new CatalogueCoverage(_candidates.Length), new Novelty(usersPerItem, split.UserCount)];
     }
 
     public UserItemMatrix Train { get; }
@@ -102,6 +109,9 @@ public sealed class RankingEvaluator
 
     /// <summary>Users the metrics average over.</summary>
     public int EvaluatedUsers => _users.Length;
+
+    /// <summary>Items that can be recommended: those with training interactions.</summary>
+    public int CandidateItems => _candidates.Length;
 
     public IReadOnlyList<IRankingMetric> Metrics { get; }
 
@@ -120,13 +130,17 @@ public sealed class RankingEvaluator
         model.Fit(Train, context);
         var trainSeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var metrics = Evaluate(model, scoring, context.Cancellation);
-        return new EvaluationResult(model.Name, model.Describe(), metrics, _users.Length, trainSeconds, watch.Elapsed.TotalSeconds);
+        var metrics = Evaluate(model, scoring, context.Cancellation, out var nanScores);
+        return new EvaluationResult(model.Name, model.Describe(), metrics, _users.Length, trainSeconds, watch.Elapsed.TotalSeconds, nanScores);
     }
 
     /// <summary>Ranks for every evaluated user with an already trained model.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
+        Evaluate(model, progress, cancellation, out _);
+
+    private Dictionary<string, double> Evaluate(IRecommender model, IProgress<TrainingProgress>? progress, CancellationToken cancellation, out long nanScores)
     {
+        long nans = 0;
         var k = _options.K;
         var lists = new int[_users.Length][];
         var values = new double[Metrics.Count][];
@@ -144,6 +158,18 @@ public sealed class RankingEvaluator
             {
                 var user = _users[n];
                 model.Score(user, scratch.Scores);
+                var userNans = 0;
+                foreach (var score in scratch.Scores)
+                {
+                    if (float.IsNaN(score))
+                    {
+                        userNans++;
+                    }
+                }
+                if (userNans > 0)
+                {
+                    Interlocked.Add(ref nans, userNans);
+                }
                 var ranked = _options.SampledNegatives is { } negatives
                     ? RankSampled(user, scratch.Scores, negatives, scratch.Top)
                     : RankAll(user, scratch.Scores, scratch.Top);
@@ -161,6 +187,7 @@ public sealed class RankingEvaluator
             },
             _ => { });
         progress?.Report(new TrainingProgress("ranking", 1));
+        nanScores = nans;
 
         var results = new Dictionary<string, double>(StringComparer.Ordinal);
         for (var m = 0; m < Metrics.Count; m++)
@@ -181,15 +208,19 @@ public sealed class RankingEvaluator
     {
         top.Clear();
         var excluded = _excluded[user];
-        for (var i = 0; i < scores.Length; i++)
+        var relevant = _relevant[user];
+        foreach (var i in _candidates)
         {
             if (!excluded.Contains(i))
             {
-                top.Offer(i, scores[i]);
+                top.Offer(i, Pessimistic(scores[i], relevant.Contains(i)));
             }
         }
         return [.. top.ToSortedArray().Select(s => s.Item)];
     }
+
+    /// <summary>A relevant item's score nudged just below equal scores, so ties rank it last among them.</summary>
+    private static float Pessimistic(float score, bool relevant) => relevant ? MathF.BitDecrement(score) : score;
 
     private int[] RankSampled(int user, float[] scores, int negatives, TopK top)
     {
@@ -197,20 +228,16 @@ public sealed class RankingEvaluator
         var random = new DeterministicRandom(_options.Seed ^ ((ulong)user * 0x9E3779B97F4A7C15UL));
         var excluded = _excluded[user];
         var relevant = _relevant[user];
-        var unobserved = _split.ItemCount - excluded.Count - relevant.Count;
+        var pool = _candidates.Where(j => !excluded.Contains(j) && !relevant.Contains(j)).ToArray();
         var chosen = new HashSet<int>();
-        while (chosen.Count < Math.Min(negatives, unobserved))
+        while (chosen.Count < Math.Min(negatives, pool.Length))
         {
-            var j = random.Next(_split.ItemCount);
-            if (!excluded.Contains(j) && !relevant.Contains(j))
-            {
-                chosen.Add(j);
-            }
+            chosen.Add(pool[random.Next(pool.Length)]);
         }
         top.Clear();
         foreach (var i in relevant)
         {
-            top.Offer(i, scores[i]);
+            top.Offer(i, Pessimistic(scores[i], relevant: true));
         }
         foreach (var i in chosen)
         {

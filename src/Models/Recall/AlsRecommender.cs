@@ -4,7 +4,7 @@ using RecSys.Models.Data;
 namespace RecSys.Models.Recall;
 
 /// <summary>Options for <see cref="AlsRecommender"/>.</summary>
-public sealed record AlsOptions
+public sealed record AlsOptions : IModelOptions
 {
     [Option("factors", "(int) latent dimensions")]
     public int Factors { get; init; } = 32;
@@ -15,8 +15,16 @@ public sealed record AlsOptions
     [Option("reg", "(double) L2 regularisation λ")]
     public double Regularization { get; init; } = 2;
 
-    [Option("alpha", "(double) confidence slope: c = 1 + alpha · r")]
+    [Option("alpha", "(double) confidence of an observed pair: c = 1 + alpha (interactions are binary)")]
     public double Alpha { get; init; } = 3;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Factors is < 1 or > 1024) yield return "factors must be from 1 to 1024";
+        if (Iterations is < 1 or > 10_000) yield return "iterations must be from 1 to 10000";
+        if (Regularization < 0) yield return "reg must not be negative";
+        if (Alpha <= 0) yield return "alpha must be positive";
+    }
 }
 
 /// <summary>
@@ -38,10 +46,6 @@ public sealed class AlsRecommender(AlsOptions? options = null) : IRecommender
     public void Fit(UserItemMatrix train, TrainingContext context)
     {
         var f = _options.Factors;
-        if (f < 1 || _options.Iterations < 1 || _options.Regularization < 0 || _options.Alpha <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "als needs factors >= 1, iterations >= 1, reg >= 0 and alpha > 0");
-        }
         var random = new Data.DeterministicRandom(context.Seed);
         var x = new double[train.UserCount * f];
         var y = new double[train.ItemCount * f];

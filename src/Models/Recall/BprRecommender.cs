@@ -11,7 +11,7 @@ namespace RecSys.Models.Recall;
 /// Options for <see cref="BprRecommender"/>. The defaults are the Cornac BPR settings behind the Microsoft
 /// Recommenders MovieLens benchmark (k=200, 100 iterations, lr 0.01, λ 0.001, per-sample SGD).
 /// </summary>
-public sealed record BprOptions
+public sealed record BprOptions : IModelOptions
 {
     [Option("factors", "(int) latent dimensions")]
     public int Factors { get; init; } = 200;
@@ -30,6 +30,15 @@ public sealed record BprOptions
 
     [Option("optimizer", "(adam|sgd) adam on the batch-mean loss, or plain SGD on the batch-summed loss, where lr means the same as in per-sample SGD (as Cornac's BPR)")]
     public BprOptimizer Optimizer { get; init; } = BprOptimizer.Sgd;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Factors is < 1 or > 4096) yield return "factors must be from 1 to 4096";
+        if (Epochs is < 1 or > 100_000) yield return "epochs must be from 1 to 100000";
+        if (BatchSize is < 1 or > 1_000_000) yield return "batch must be from 1 to 1000000";
+        if (LearningRate <= 0) yield return "lr must be positive";
+        if (Regularization < 0) yield return "reg must not be negative";
+    }
 }
 
 /// <summary>How <see cref="BprRecommender"/> updates its parameters.</summary>
@@ -58,10 +67,6 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
     public void Fit(UserItemMatrix train, TrainingContext context)
     {
         var o = _options;
-        if (o.Factors < 1 || o.Epochs < 1 || o.BatchSize < 1 || o.LearningRate <= 0 || o.Regularization < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "bpr needs factors, epochs, batch >= 1, lr > 0 and reg >= 0");
-        }
         var device = TorchRuntime.SelectDevice(context.Device);
         var sampler = new DeterministicRandom(context.Seed);
 
@@ -167,6 +172,8 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
             item_embedding = nn.Embedding(items, factors);
             item_bias = nn.Embedding(items, 1);
             RegisterComponents();
+            // Each .weight read is a new tensor handle: free them (not the parameters) with a scope.
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Normal(user_embedding.weight!, random, 0.01);
             Normal(item_embedding.weight!, random, 0.01);
@@ -202,11 +209,13 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
             return sum ? perTriple.sum() : perTriple.mean();
         }
 
-        public (float[] Users, float[] Items, float[] Bias) Export() =>
-        (
-            user_embedding.weight!.cpu().data<float>().ToArray(),
-            item_embedding.weight!.cpu().data<float>().ToArray(),
-            item_bias.weight!.cpu().data<float>().ToArray()
-        );
+        public (float[] Users, float[] Items, float[] Bias) Export()
+        {
+            using var scope = NewDisposeScope(); // handles and CPU copies die here; the arrays are ours
+            return (
+                user_embedding.weight!.cpu().data<float>().ToArray(),
+                item_embedding.weight!.cpu().data<float>().ToArray(),
+                item_bias.weight!.cpu().data<float>().ToArray());
+        }
     }
 }

@@ -7,13 +7,19 @@ using static TorchSharp.torch;
 namespace RecSys.Models.Recall;
 
 /// <summary>Options for <see cref="EaseRecommender"/>.</summary>
-public sealed record EaseOptions
+public sealed record EaseOptions : IModelOptions
 {
     [Option("lambda", "(double) L2 regularisation added to the Gram matrix's diagonal")]
     public double Lambda { get; init; } = 250;
 
-    [Option("max_items", "(int) refuse catalogues larger than this (the model is items × items)")]
-    public int MaxItems { get; init; } = 20_000;
+    [Option("max_items", "(int) refuse catalogues larger than this (memory peaks near 40 × items² bytes)")]
+    public int MaxItems { get; init; } = 10_000;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Lambda <= 0) yield return "lambda must be positive";
+        if (MaxItems is < 1 or > 40_000) yield return "max_items must be from 1 to 40000 (the weights are one items x items array)";
+    }
 }
 
 /// <summary>
@@ -37,12 +43,8 @@ public sealed class EaseRecommender(EaseOptions? options = null) : IRecommender
         var n = train.ItemCount;
         if (n > _options.MaxItems)
         {
-            throw new InvalidOperationException(
-                $"ease needs an items x items matrix and this catalogue has {n:N0} items (max_items={_options.MaxItems}); filter it (e.g. --k-core) or raise ease.max_items");
-        }
-        if (_options.Lambda <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "ease.lambda must be positive");
+            throw new RecommenderConfigurationException(
+                $"ease needs an items x items matrix and this catalogue has {n:N0} items (max_items={_options.MaxItems}, about {5.0 * n * n * 8 / 1e9:0.#} GB at peak); filter it (e.g. --k-core) or raise ease.max_items");
         }
 
         // Gram matrix G = XᵀX of the binary matrix, accumulated sparsely: Σ over users of their item pairs.

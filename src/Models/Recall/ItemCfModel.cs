@@ -86,7 +86,7 @@ public sealed class ItemCfModel
         Parallel.For(
             0,
             itemCount,
-            () => (Counts: new int[itemCount], Touched: new List<int>(), Top: new TopK(options.Neighbours)),
+            () => (Counts: new int[itemCount], Touched: new List<int>(), Top: new TopK(Math.Min(options.Neighbours, itemCount))),
             (i, _, scratch) =>
             {
                 var (counts, touched, top) = scratch;

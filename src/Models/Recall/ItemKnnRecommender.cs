@@ -3,7 +3,7 @@ using RecSys.Models.Data;
 namespace RecSys.Models.Recall;
 
 /// <summary>Options for <see cref="ItemKnnRecommender"/>.</summary>
-public sealed record ItemKnnOptions
+public sealed record ItemKnnOptions : IModelOptions
 {
     [Option("k", "(int) neighbours kept per item")]
     public int Neighbours { get; init; } = 100;
@@ -13,6 +13,12 @@ public sealed record ItemKnnOptions
 
     [Option("similarity", "(cosine|jaccard) how two items' user sets are compared")]
     public ItemSimilarity Similarity { get; init; } = ItemSimilarity.Cosine;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Neighbours is < 1 or > 100_000) yield return "k must be from 1 to 100000";
+        if (Shrinkage < 0) yield return "shrink must not be negative";
+    }
 }
 
 /// <summary>

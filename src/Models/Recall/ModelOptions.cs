@@ -12,6 +12,34 @@ public sealed class OptionAttribute(string name, string description) : Attribute
     public string Description { get; } = description;
 }
 
+/// <summary>Options that can say what is wrong with their values.</summary>
+public interface IModelOptions
+{
+    /// <summary>Every problem, phrased as "name must be ..."; empty when the values are usable.</summary>
+    IEnumerable<string> Validate();
+}
+
+/// <summary>
+/// A model cannot run with these options on this data (e.g. EASE on a catalogue too large for its matrix). The
+/// message says what to change.
+/// </summary>
+public sealed class RecommenderConfigurationException : Exception
+{
+    public RecommenderConfigurationException(string message)
+        : base(message)
+    {
+    }
+
+    public RecommenderConfigurationException()
+    {
+    }
+
+    public RecommenderConfigurationException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
 /// <summary>Applies <c>--set</c> values to an options record by its <see cref="OptionAttribute"/> names.</summary>
 public static class ModelOptions
 {
@@ -31,6 +59,10 @@ public static class ModelOptions
                 throw new FormatException($"{model} has no option '{name}'; it has {string.Join(", ", properties.Keys)}");
             }
             property.SetValue(options, Parse(text, property.PropertyType, $"{model}.{name}"));
+        }
+        if (options is IModelOptions validatable && validatable.Validate().ToList() is { Count: > 0 } problems)
+        {
+            throw new FormatException($"{model}: {string.Join("; ", problems)}");
         }
         return options;
     }

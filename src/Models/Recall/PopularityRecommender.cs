@@ -3,10 +3,15 @@ using RecSys.Models.Data;
 namespace RecSys.Models.Recall;
 
 /// <summary>Options for <see cref="PopularityRecommender"/>.</summary>
-public sealed record PopularityRecommenderOptions
+public sealed record PopularityRecommenderOptions : IModelOptions
 {
     [Option("half_life_days", "(double) half-life of an interaction's weight, from the last training interaction; 0 = plain counts")]
     public double HalfLifeDays { get; init; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (HalfLifeDays < 0) yield return "half_life_days must not be negative";
+    }
 }
 
 /// <summary>Most popular items first (optionally time-decayed), the same list for every user.</summary>

@@ -3,13 +3,19 @@ using RecSys.Models.Data;
 namespace RecSys.Models.Recall;
 
 /// <summary>Options for <see cref="UserKnnRecommender"/>.</summary>
-public sealed record UserKnnOptions
+public sealed record UserKnnOptions : IModelOptions
 {
     [Option("k", "(int) most similar users kept per user")]
     public int Neighbours { get; init; } = 50;
 
     [Option("shrink", "(double) shrinkage λ: similarity × c/(c+λ), c = items in common")]
     public double Shrinkage { get; init; } = 10;
+
+    public IEnumerable<string> Validate()
+    {
+        if (Neighbours is < 1 or > 100_000) yield return "k must be from 1 to 100000";
+        if (Shrinkage < 0) yield return "shrink must not be negative";
+    }
 }
 
 /// <summary>
@@ -29,17 +35,13 @@ public sealed class UserKnnRecommender(UserKnnOptions? options = null) : IRecomm
 
     public void Fit(UserItemMatrix train, TrainingContext context)
     {
-        if (_options.Neighbours < 1 || _options.Shrinkage < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "usercf needs k >= 1 and shrink >= 0");
-        }
         var userCount = train.UserCount;
         var neighbours = new ScoredItem[userCount][];
         var done = 0;
         Parallel.For(
             0,
             userCount,
-            () => (Counts: new int[userCount], Touched: new List<int>(), Top: new TopK(_options.Neighbours)),
+            () => (Counts: new int[userCount], Touched: new List<int>(), Top: new TopK(Math.Min(_options.Neighbours, userCount))),
             (u, _, scratch) =>
             {
                 var (counts, touched, top) = scratch;

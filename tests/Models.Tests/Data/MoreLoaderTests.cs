@@ -140,6 +140,26 @@ public sealed class MoreLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Empty_values_in_present_columns_and_impossible_times_are_bad_lines()
+    {
+        var csv = Write("gaps.csv", "user,item,rating,timestamp\n1,2,,100\n1,3,4,\n1,4,5,999999999999999\n1,5,5,100\n");
+        var jsonl = Write("gaps.jsonl", "{\"user\":\"a\",\"item\":\"x\",\"stars\":4}\n{\"user\":\"a\",\"item\":\"y\"}\n");
+
+        var csvLines = new BadLines(skip: true);
+        var fromCsv = DatasetSpec.Parse($"csv:{csv}").Load(csvLines);
+        var jsonLines = new BadLines(skip: true);
+        var fromJsonl = DatasetSpec.Parse($"jsonl:{jsonl}#rating=stars").Load(jsonLines);
+
+        Assert.Single(fromCsv.Interactions);
+        Assert.Equal(3, csvLines.Count);
+        Assert.Contains("gaps.csv:2: the rating is missing", csvLines.Examples[0]);
+        Assert.Contains("gaps.csv:3: the timestamp is missing", csvLines.Examples[1]);
+        Assert.Contains("1970..9999", csvLines.Examples[2]);
+        Assert.Single(fromJsonl.Interactions); // the line without the named "stars" field is bad, not rating 1
+        Assert.Contains("gaps.jsonl:2: the rating is missing", jsonLines.Examples[0]);
+    }
+
+    [Fact]
     public void Filters_keep_good_ratings_and_compute_the_k_core()
     {
         // a rates x,y,z; b rates x,y; c rates x; y and z below are low-rated by a.

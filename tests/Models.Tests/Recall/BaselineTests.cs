@@ -107,6 +107,9 @@ public class BaselineTests
         Assert.Contains("bpr.epochs='many'", Assert.Throws<FormatException>(() => RecommenderCatalog.Create("bpr", new Dictionary<string, string> { ["epochs"] = "many" })).Message);
         Assert.Contains("not one of cosine, jaccard", Assert.Throws<FormatException>(() => RecommenderCatalog.Create("itemcf", new Dictionary<string, string> { ["similarity"] = "pearson" })).Message);
         Assert.Throws<FormatException>(() => RecommenderCatalog.Create("svd"));
+        Assert.Contains("factors must be from 1 to 1024", Assert.Throws<FormatException>(() => RecommenderCatalog.Create("als", new Dictionary<string, string> { ["factors"] = "50000" })).Message);
+        Assert.Contains("k must be from 1 to 100000", Assert.Throws<FormatException>(() => RecommenderCatalog.Create("usercf", new Dictionary<string, string> { ["k"] = "1000000000" })).Message);
+        Assert.Contains("lambda must be positive", Assert.Throws<FormatException>(() => RecommenderCatalog.Create("ease", new Dictionary<string, string> { ["lambda"] = "0" })).Message);
     }
 
     [Fact]
@@ -115,6 +118,6 @@ public class BaselineTests
         var train = new UserItemMatrix(1, 30, [new Interaction(0, 0, 1, 0)]);
         var model = new EaseRecommender(new EaseOptions { MaxItems = 20 });
 
-        Assert.Contains("max_items", Assert.Throws<InvalidOperationException>(() => model.Fit(train, new TrainingContext(Device: "cpu"))).Message);
+        Assert.Contains("max_items", Assert.Throws<RecommenderConfigurationException>(() => model.Fit(train, new TrainingContext(Device: "cpu"))).Message);
     }
 }
