@@ -39,7 +39,7 @@ public static class CliApp
           movielens-1m:<folder>           ratings.dat (+ movies.dat, users.dat)
           movielens-25m:<folder>          ratings.csv (+ movies.csv, tags.csv); also 20m, latest
           csv:<file>, tsv:<file>, jsonl:<file>   interaction logs, optionally followed by
-                                          #user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=<catalogue>
+                                          #user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=<catalogue>,encoding=latin1
 
         The API and silos are separate programs: dotnet run --project src/Api (or src/Silo).
         """;

@@ -9,7 +9,7 @@ namespace RecSys.Models.Data;
 /// <item><c>movielens-100k:&lt;folder&gt;</c> (u.data, u.item, u.user), <c>movielens-1m:&lt;folder&gt;</c> (*.dat),
 /// <c>movielens-25m:&lt;folder&gt;</c> (also 20m, latest, latest-small: ratings.csv, movies.csv, tags.csv)</item>
 /// <item><c>csv:&lt;file&gt;</c>, <c>tsv:&lt;file&gt;</c>, <c>jsonl:&lt;file&gt;</c>, optionally followed by
-/// <c>#user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=&lt;catalogue file&gt;</c></item>
+/// <c>#user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=&lt;catalogue file&gt;,encoding=latin1</c></item>
 /// </list>
 /// </summary>
 public sealed record DatasetSpec
@@ -132,6 +132,15 @@ public sealed record DatasetSpec
                 "rating" => options with { Rating = value },
                 "timestamp" or "time" => options with { Timestamp = value },
                 "items" => options with { ItemsPath = value },
+                "encoding" => options with
+                {
+                    Encoding = value.ToLowerInvariant() switch
+                    {
+                        "utf8" or "utf-8" => new System.Text.UTF8Encoding(false),
+                        "latin1" or "iso-8859-1" => System.Text.Encoding.Latin1,
+                        _ => throw new FormatException($"encoding='{value}' is not utf8 or latin1"),
+                    },
+                },
                 "sep" or "delimiter" => options with
                 {
                     Delimiter = value.ToLowerInvariant() switch
@@ -143,7 +152,7 @@ public sealed record DatasetSpec
                         _ => throw new FormatException($"sep='{value}' is not one of comma, semicolon, tab, pipe"),
                     },
                 },
-                _ => throw new FormatException($"unknown file option '{key}'; expected user, item, rating, timestamp, sep or items"),
+                _ => throw new FormatException($"unknown file option '{key}'; expected user, item, rating, timestamp, sep, items or encoding"),
             };
         }
         return options;

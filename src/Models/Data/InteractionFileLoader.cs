@@ -42,6 +42,9 @@ public sealed record InteractionFileOptions
     /// movieId), title, categories (or genres) and tags, lists separated by '|' (JSON arrays in JSONL).
     /// </summary>
     public string? ItemsPath { get; init; }
+
+    /// <summary>Text encoding of both files: UTF-8 (default) or ISO-8859-1 (<c>encoding=latin1</c>).</summary>
+    public System.Text.Encoding Encoding { get; init; } = new UTF8Encoding(false);
 }
 
 /// <summary>Reads generic interaction logs (CSV, TSV, JSON lines) with a column mapping.</summary>
@@ -63,7 +66,7 @@ public static class InteractionFileLoader
         var builder = new DatasetBuilder(Path.GetFileName(path));
         if (options.ItemsPath is { } itemsPath)
         {
-            ReadCatalogue(itemsPath, builder, badLines);
+            ReadCatalogue(itemsPath, options.Encoding, builder, badLines);
         }
 
         if (options.Format == InteractionFileFormat.Jsonl)
@@ -80,7 +83,7 @@ public static class InteractionFileLoader
     private static void ReadDelimited(string path, InteractionFileOptions options, char delimiter, DatasetBuilder builder, BadLines badLines)
     {
         Header? header = null;
-        foreach (var (line, text) in TextLines.Read(path, Encoding.UTF8))
+        foreach (var (line, text) in TextLines.Read(path, options.Encoding))
         {
             var fields = CsvFields.Split(text, delimiter, out var quoting);
             if (fields is null)
@@ -125,7 +128,7 @@ public static class InteractionFileLoader
 
     private static void ReadJsonl(string path, InteractionFileOptions options, DatasetBuilder builder, BadLines badLines)
     {
-        foreach (var (line, text) in TextLines.Read(path, Encoding.UTF8))
+        foreach (var (line, text) in TextLines.Read(path, options.Encoding))
         {
             string? problem;
             try
@@ -231,7 +234,7 @@ public static class InteractionFileLoader
         return null;
     }
 
-    private static void ReadCatalogue(string path, DatasetBuilder builder, BadLines badLines)
+    private static void ReadCatalogue(string path, Encoding encoding, DatasetBuilder builder, BadLines badLines)
     {
         if (!File.Exists(path))
         {
@@ -242,7 +245,7 @@ public static class InteractionFileLoader
 
         if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var (line, text) in TextLines.Read(path, Encoding.UTF8))
+            foreach (var (line, text) in TextLines.Read(path, encoding))
             {
                 try
                 {
@@ -284,7 +287,7 @@ public static class InteractionFileLoader
         var delimiter = path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
         Header? header = null;
         int? titleColumn = null, categoriesColumn = null, tagsColumn = null;
-        foreach (var (line, text) in TextLines.Read(path, Encoding.UTF8))
+        foreach (var (line, text) in TextLines.Read(path, encoding))
         {
             var fields = CsvFields.Split(text, delimiter, out var quoting);
             if (fields is null)

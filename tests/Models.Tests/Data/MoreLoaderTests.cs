@@ -106,6 +106,19 @@ public sealed class MoreLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Generic_files_can_be_latin1()
+    {
+        var events = Write("latin.csv", "user,item\nzoë,café-1\n", Encoding.Latin1);
+        var items = Write("latin-items.csv", "id,title\ncafé-1,Crème brûlée\n", Encoding.Latin1);
+
+        var data = DatasetSpec.Parse($"csv:{events}#encoding=latin1,items={items}").Load();
+
+        Assert.Equal("zoë", data.Users[0]);
+        Assert.Equal("Crème brûlée", data.ItemInfos[0].Title);
+        Assert.Throws<FormatException>(() => DatasetSpec.Parse($"csv:{events}#encoding=ebcdic"));
+    }
+
+    [Fact]
     public void Generic_tsv_and_jsonl_find_usual_column_names()
     {
         var tsv = Write("log.tsv", "user_id\titem_id\n1\t10\n2\t10\n");
