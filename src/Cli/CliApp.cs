@@ -26,6 +26,9 @@ public static class CliApp
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')
                [--sampled N]                           (rank test items among N sampled negatives; labelled)
                [--device auto|cpu|cuda]
+          train --data <spec> --models gru4rec,sasrec --out <folder>
+                                          train on all but each user's last item (early stopping on it) and
+                                          write one artifact folder per model: manifest.json, weights, vectors
           models                          every model option with its default
 
         data options (data stats, eval):
@@ -58,6 +61,7 @@ public static class CliApp
             {
                 ["data", "stats", .. var rest] => DataStatsCommand.Run(rest, output, error),
                 ["eval", .. var rest] => EvalCommand.Run(rest, output, error),
+                ["train", .. var rest] => TrainCommand.Run(rest, output, error),
                 ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };

@@ -173,3 +173,47 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains("bpr.optimizer=sgd", _output.ToString());
     }
 }
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("recsys-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Train_writes_a_loadable_artifact_per_model()
+    {
+        var exitCode = CliApp.Run(
+            ["train", "--data", "synthetic:users=120,items=60,seed=5", "--models", "gru4rec,sasrec", "--out", _folder,
+             "--set", "gru4rec.epochs=2", "--set", "gru4rec.hidden=16", "--set", "sasrec.epochs=5", "--set", "sasrec.eval_every=1", "--set", "sasrec.hidden=16", "--set", "sasrec.max_len=10"],
+            _output,
+            _error);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        foreach (var model in new[] { "gru4rec", "sasrec" })
+        {
+            var folder = Path.Combine(_folder, model);
+            var (manifest, loaded, users, items) = RecSys.Models.Artifacts.ModelArtifact.Load(folder);
+            Assert.Equal(model, manifest.Model);
+            Assert.Equal(120, users.Count);
+            Assert.Equal(60, items.Count);
+            Assert.True(manifest.Metrics.ContainsKey("validation_ndcg@10"));
+            Assert.Equal("16", manifest.Options["hidden"]);
+            (loaded as IDisposable)?.Dispose();
+        }
+        Assert.Contains("gru4rec: wrote", _output.ToString());
+    }
+
+    [Theory]
+    [InlineData("train", "--data", "synthetic", "--models", "itemcf", "--out", "x")]
+    [InlineData("train", "--data", "synthetic", "--models", "gru4rec")]
+    [InlineData("train", "--data", "synthetic", "--models", "gru4rec", "--out", "x", "--set", "gru4rec.hidden=0")]
+    [InlineData("train", "--data", "synthetic", "--models", "nope", "--out", "x")]
+    public void Bad_train_arguments_exit_with_code_2(params string[] args)
+    {
+        Assert.Equal(2, CliApp.Run(args, _output, _error));
+        Assert.StartsWith("recsys: ", _error.ToString());
+    }
+}

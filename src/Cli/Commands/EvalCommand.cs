@@ -40,7 +40,7 @@ internal static class EvalCommand
                 throw new UsageException($"unknown model '{model}'; known models: {string.Join(", ", RecommenderCatalog.Names)}");
             }
         }
-        var settings = ParseSettings(arguments.All("--set"), models);
+        var settings = ModelSettings.Parse(arguments.All("--set"), models);
         var k = arguments.Int("--k", 10, 1, 1000);
         var seedText = arguments.Optional("--seed") ?? "42";
         if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
@@ -126,37 +126,6 @@ internal static class EvalCommand
             error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
         }
         return CliApp.Success;
-    }
-
-    /// <summary>"--set bpr.factors=64" → { bpr: { factors: 64 } }, for models being evaluated only.</summary>
-    private static Dictionary<string, Dictionary<string, string>> ParseSettings(IReadOnlyList<string> values, IReadOnlyCollection<string> models)
-    {
-        var settings = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        foreach (var value in values)
-        {
-            var dot = value.IndexOf('.', StringComparison.Ordinal);
-            var eq = value.IndexOf('=', StringComparison.Ordinal);
-            if (dot <= 0 || eq < dot + 2 || eq == value.Length - 1)
-            {
-                throw new UsageException($"--set '{value}' is not model.option=value (e.g. itemcf.k=200)");
-            }
-            var model = value[..dot];
-            if (!models.Contains(model))
-            {
-                throw new UsageException($"--set '{value}' names model '{model}', which is not in --models ({string.Join(", ", models)})");
-            }
-            if (!settings.TryGetValue(model, out var perModel))
-            {
-                settings[model] = perModel = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            }
-            perModel[value[(dot + 1)..eq]] = value[(eq + 1)..];
-        }
-        // Bind now so a bad option fails before any training starts.
-        foreach (var (model, perModel) in settings)
-        {
-            _ = RecommenderCatalog.Create(model, perModel);
-        }
-        return settings;
     }
 
     /// <summary>Shows ranking progress on the model's bar after training finished.</summary>

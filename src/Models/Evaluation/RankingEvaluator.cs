@@ -42,7 +42,11 @@ public sealed record EvaluationResult(
 /// </summary>
 public sealed class RankingEvaluator
 {
-    private readonly DataSplit _split;
+    private readonly DataSplit? _split;
+    private readonly int _userCount;
+    private readonly int _itemCount;
+    private readonly IReadOnlyList<Interaction> _trainPart;
+    private readonly IReadOnlyList<Interaction> _validationPart;
     private readonly EvaluationOptions _options;
     private readonly int[] _users;
     private readonly HashSet<int>[] _relevant;
@@ -50,8 +54,18 @@ public sealed class RankingEvaluator
     private readonly int[] _candidates;
 
     public RankingEvaluator(DataSplit split, EvaluationOptions? options = null)
+        : this(split.UserCount, split.ItemCount, split.Train, split.Validation, split.Test, options)
     {
         _split = split;
+    }
+
+    /// <summary>An evaluator over raw parts (e.g. training against the validation items during early stopping).</summary>
+    public RankingEvaluator(int userCount, int itemCount, IReadOnlyList<Interaction> train, IReadOnlyList<Interaction> validation, IReadOnlyList<Interaction> test, EvaluationOptions? options = null)
+    {
+        _userCount = userCount;
+        _itemCount = itemCount;
+        _trainPart = train;
+        _validationPart = validation;
         _options = options ?? new EvaluationOptions();
         if (_options.K < 1)
         {
@@ -61,19 +75,19 @@ public sealed class RankingEvaluator
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.SampledNegatives, "sampled negatives must be at least 1");
         }
-        Train = new UserItemMatrix(split.UserCount, split.ItemCount, split.Train);
+        Train = new UserItemMatrix(userCount, itemCount, train);
 
-        var excluded = new HashSet<int>[split.UserCount];
-        var relevant = new HashSet<int>[split.UserCount];
-        for (var u = 0; u < split.UserCount; u++)
+        var excluded = new HashSet<int>[userCount];
+        var relevant = new HashSet<int>[userCount];
+        for (var u = 0; u < userCount; u++)
         {
             excluded[u] = [.. Train.ItemsOf(u)];
         }
-        foreach (var i in split.Validation)
+        foreach (var i in validation)
         {
             excluded[i.User].Add(i.Item);
         }
-        foreach (var i in split.Test)
+        foreach (var i in test)
         {
             // A test item the user also has in training (repeated data) cannot be recommended again: not counted.
             if (!excluded[i.User].Contains(i.Item))
@@ -81,10 +95,10 @@ public sealed class RankingEvaluator
                 (relevant[i.User] ??= []).Add(i.Item);
             }
         }
-        _users = [.. Enumerable.Range(0, split.UserCount).Where(u => relevant[u] is { Count: > 0 } && Train.UserDegree(u) > 0)];
+        _users = [.. Enumerable.Range(0, userCount).Where(u => relevant[u] is { Count: > 0 } && Train.UserDegree(u) > 0)];
         _relevant = relevant;
         _excluded = excluded;
-        _candidates = [.. Enumerable.Range(0, split.ItemCount).Where(i => Train.ItemDegree(i) > 0)];
+        _candidates = [.. Enumerable.Range(0, itemCount).Where(i => Train.ItemDegree(i) > 0)];
 
         var k = _options.K;
         Metrics =
@@ -93,17 +107,18 @@ public sealed class RankingEvaluator
             new MapAtK(k, AveragePrecisionNormalization.RelevantCount), new MapAtK(k, AveragePrecisionNormalization.MinRelevantK),
             new HitRateAtK(k), new MrrAtK(k),
         ];
-        var usersPerItem = new int[split.ItemCount];
-        for (var i = 0; i < split.ItemCount; i++)
+        var usersPerItem = new int[itemCount];
+        for (var i = 0; i < itemCount; i++)
         {
             usersPerItem[i] = Train.ItemDegree(i);
         }
-        ListMetrics = [new CatalogueCoverage(_candidates.Length), new Novelty(usersPerItem, split.UserCount)];
+        ListMetrics = [new CatalogueCoverage(_candidates.Length), new Novelty(usersPerItem, userCount)];
     }
 
     public UserItemMatrix Train { get; }
 
-    public DataSplit Split => _split;
+    /// <summary>The split evaluated, when built from one.</summary>
+    public DataSplit? Split => _split;
 
     public int K => _options.K;
 
@@ -127,7 +142,7 @@ public sealed class RankingEvaluator
     public EvaluationResult Run(IRecommender model, TrainingContext context, IProgress<TrainingProgress>? scoring = null)
     {
         var watch = Stopwatch.StartNew();
-        model.Fit(Train, context);
+        model.Fit(Train, context with { TrainingInteractions = _trainPart, Validation = _validationPart });
         var trainSeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
         var metrics = Evaluate(model, scoring, context.Cancellation, out var nanScores);
@@ -153,7 +168,7 @@ public sealed class RankingEvaluator
             0,
             _users.Length,
             new ParallelOptions { CancellationToken = cancellation },
-            () => (Scores: new float[_split.ItemCount], Top: new TopK(k)),
+            () => (Scores: new float[_itemCount], Top: new TopK(k)),
             (n, _, scratch) =>
             {
                 var user = _users[n];

@@ -24,7 +24,7 @@ public interface IRecommender
     void Score(int user, Span<float> scores);
 }
 
-/// <summary>What a training run may use besides the data.</summary>
+/// <summary>What a training run may use besides the matrix.</summary>
 /// <param name="Seed">Every random choice derives from it.</param>
 /// <param name="Progress">Receives (stage, fraction done) updates.</param>
 /// <param name="Device">"auto", "cpu" or "cuda[:N]" for TorchSharp models.</param>
@@ -32,7 +32,20 @@ public sealed record TrainingContext(
     ulong Seed = 42,
     IProgress<TrainingProgress>? Progress = null,
     string Device = "auto",
-    CancellationToken Cancellation = default);
+    CancellationToken Cancellation = default)
+{
+    /// <summary>The training interactions with their times and order (the matrix keeps one per pair).</summary>
+    public IReadOnlyList<Interaction> TrainingInteractions { get; init; } = [];
+
+    /// <summary>
+    /// Held-out interactions that come before the test ones (the leave-one-out validation item): models may stop
+    /// early on them, and sequence models append them to each user's history before scoring the test.
+    /// </summary>
+    public IReadOnlyList<Interaction> Validation { get; init; } = [];
+
+    /// <summary>When set, models that checkpoint write their best weights here.</summary>
+    public string? CheckpointDirectory { get; init; }
+}
 
 /// <summary>A progress report: what is happening and how much of it is done (0..1).</summary>
 public readonly record struct TrainingProgress(string Stage, double Fraction);

@@ -11,6 +11,8 @@ public static class RecommenderCatalog
         ["bpr"] = (typeof(BprOptions), s => new BprRecommender(ModelOptions.Bind(new BprOptions(), s, "bpr"))),
         ["als"] = (typeof(AlsOptions), s => new AlsRecommender(ModelOptions.Bind(new AlsOptions(), s, "als"))),
         ["ease"] = (typeof(EaseOptions), s => new EaseRecommender(ModelOptions.Bind(new EaseOptions(), s, "ease"))),
+        ["gru4rec"] = (typeof(Gru4RecOptions), s => new Gru4RecRecommender(ModelOptions.Bind(new Gru4RecOptions(), s, "gru4rec"))),
+        ["sasrec"] = (typeof(SasRecOptions), s => new SasRecRecommender(ModelOptions.Bind(new SasRecOptions(), s, "sasrec"))),
     };
 
     public static IReadOnlyCollection<string> Names => Models.Keys;

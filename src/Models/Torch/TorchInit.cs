@@ -1,0 +1,54 @@
+using RecSys.Models.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RecSys.Models.Torch;
+
+/// <summary>
+/// Initialises a network's parameters from our seeded generator rather than torch's process-wide one (which any
+/// other code may reseed), with the usual scale per layer: Xavier-normal embeddings, uniform ±1/√fan-in for linear
+/// and recurrent weights, zero biases, unit layer-norm gains.
+/// </summary>
+public static class TorchInit
+{
+    public static void Seeded(nn.Module network, DeterministicRandom random)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, module) in network.named_modules())
+        {
+            foreach (var (name, parameter) in module.named_parameters(recurse: false))
+            {
+                var shape = parameter.shape;
+                switch (module)
+                {
+                    case Embedding:
+                        Fill(parameter, () => Math.Sqrt(2.0 / (shape[0] + shape[1])) * random.NextGaussian());
+                        break;
+                    case LayerNorm:
+                        Fill(parameter, () => name == "weight" ? 1.0 : 0.0);
+                        break;
+                    case GRU or LSTM or RNN:
+                        var hiddenBound = 1.0 / Math.Sqrt(shape[0] / (module is GRU ? 3.0 : module is LSTM ? 4.0 : 1.0));
+                        Fill(parameter, () => (2 * random.NextDouble() - 1) * hiddenBound);
+                        break;
+                    default:
+                        var bound = shape.Length >= 2 ? 1.0 / Math.Sqrt(shape[1]) : 0.0;
+                        Fill(parameter, () => (2 * random.NextDouble() - 1) * bound);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static void Fill(Tensor parameter, Func<double> next)
+    {
+        var values = new float[parameter.numel()];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)next();
+        }
+        parameter.copy_(tensor(values, parameter.shape));
+    }
+}
