@@ -67,12 +67,7 @@ public sealed class AlsRecommender(AlsOptions? options = null) : IRecommender
 
     public void Score(int user, Span<float> scores)
     {
-        var f = _options.Factors;
-        var u = _users.AsSpan(user * f, f);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = TensorPrimitives.Dot(u, _items.AsSpan(i * f, f));
-        }
+        VectorScoring.Dot(VectorScoring.Row(_users, user, _options.Factors), _items, [], scores);
     }
 
     public delegate ReadOnlySpan<int> Row(int index);

@@ -1,4 +1,3 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using RecSys.Models.Data;
 using RecSys.Models.Torch;
 using TorchSharp;
@@ -136,12 +135,7 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
 
     public void Score(int user, Span<float> scores)
     {
-        var f = _options.Factors;
-        var u = _users.AsSpan(user * f, f);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = _bias[i] + TensorPrimitives.Dot(u, _items.AsSpan(i * f, f));
-        }
+        VectorScoring.Dot(VectorScoring.Row(_users, user, _options.Factors), _items, _bias, scores);
     }
 
     private static long SampleNegative(UserItemMatrix train, int user, DeterministicRandom random)
@@ -175,20 +169,9 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
             // Each .weight read is a new tensor handle: free them (not the parameters) with a scope.
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            Normal(user_embedding.weight!, random, 0.01);
-            Normal(item_embedding.weight!, random, 0.01);
+            TorchInit.Normal(user_embedding.weight!, random, 0.01);
+            TorchInit.Normal(item_embedding.weight!, random, 0.01);
             nn.init.zeros_(item_bias.weight!);
-        }
-
-        private static void Normal(Tensor weight, DeterministicRandom random, double std)
-        {
-            var values = new float[weight.numel()];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = (float)(std * random.NextGaussian());
-            }
-            using var source = tensor(values, weight.shape);
-            weight.copy_(source);
         }
 
         /// <summary>

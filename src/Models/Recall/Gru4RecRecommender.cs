@@ -4,7 +4,6 @@ using RecSys.Models.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace RecSys.Models.Recall;
 
@@ -100,12 +99,7 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
 
     public override void Score(int user, Span<float> scores)
     {
-        var h = Options.HiddenSize;
-        var u = _users.AsSpan(user * h, h);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = _bias[i] + TensorPrimitives.Dot(u, _items.AsSpan(i * h, h));
-        }
+        VectorScoring.Dot(VectorScoring.Row(_users, user, Options.HiddenSize), _items, _bias, scores);
     }
 
     /// <summary>The state after reading <paramref name="items"/> in order, in one GRU call.</summary>

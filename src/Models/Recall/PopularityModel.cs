@@ -34,17 +34,24 @@ public sealed class PopularityModel
     public static PopularityModel Build(InteractionDataset dataset, PopularityOptions? options = null)
     {
         options ??= new PopularityOptions();
-        var scores = new float[dataset.ItemCount];
-        var reference = dataset.Interactions.Length == 0 ? 0 : dataset.Interactions.Max(i => i.Timestamp);
-        var asOf = DateTimeOffset.FromUnixTimeSeconds(reference);
-        foreach (var interaction in dataset.Interactions)
+        var (scores, reference) = DecayedCounts(dataset.ItemCount, dataset.Interactions.Select(i => (i.Item, i.Timestamp)), options.HalfLife);
+        return new PopularityModel(dataset.Items, scores, DateTimeOffset.FromUnixTimeSeconds(reference));
+    }
+
+    /// <summary>
+    /// Each item's count, every event weighted 2^(-age / halfLife) with ages measured from the latest event (the
+    /// returned reference time); a zero half-life gives plain counts.
+    /// </summary>
+    public static (float[] Scores, long Reference) DecayedCounts(int itemCount, IEnumerable<(int Item, long Timestamp)> events, TimeSpan halfLife)
+    {
+        var list = events as IReadOnlyCollection<(int Item, long Timestamp)> ?? [.. events];
+        var reference = list.Count == 0 ? 0 : list.Max(e => e.Timestamp);
+        var scores = new float[itemCount];
+        foreach (var (item, timestamp) in list)
         {
-            var weight = options.HalfLife > TimeSpan.Zero
-                ? Math.Pow(2.0, -(reference - interaction.Timestamp) / options.HalfLife.TotalSeconds)
-                : 1.0;
-            scores[interaction.Item] += (float)weight;
+            scores[item] += halfLife > TimeSpan.Zero ? (float)Math.Pow(2.0, -(reference - timestamp) / halfLife.TotalSeconds) : 1f;
         }
-        return new PopularityModel(dataset.Items, scores, asOf);
+        return (scores, reference);
     }
 
     /// <summary>The <paramref name="count"/> most popular items, skipping those <paramref name="exclude"/> rejects.</summary>

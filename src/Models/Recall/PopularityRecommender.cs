@@ -26,26 +26,9 @@ public sealed class PopularityRecommender(PopularityRecommenderOptions? options 
 
     public void Fit(UserItemMatrix train, TrainingContext context)
     {
-        var scores = new float[train.ItemCount];
-        var latest = long.MinValue;
-        for (var u = 0; u < train.UserCount; u++)
-        {
-            foreach (var t in train.TimesOf(u))
-            {
-                latest = Math.Max(latest, t);
-            }
-        }
-        var halfLifeSeconds = _options.HalfLifeDays * 86_400;
-        for (var u = 0; u < train.UserCount; u++)
-        {
-            var items = train.ItemsOf(u);
-            var times = train.TimesOf(u);
-            for (var n = 0; n < items.Length; n++)
-            {
-                scores[items[n]] += halfLifeSeconds > 0 ? (float)Math.Pow(2, -(latest - times[n]) / halfLifeSeconds) : 1f;
-            }
-        }
-        _scores = scores;
+        var events = Enumerable.Range(0, train.UserCount)
+            .SelectMany(u => train.ItemsOf(u).ToArray().Zip(train.TimesOf(u).ToArray()));
+        _scores = PopularityModel.DecayedCounts(train.ItemCount, events, TimeSpan.FromDays(_options.HalfLifeDays)).Scores;
         context.Progress?.Report(new TrainingProgress("counting", 1));
     }
 

@@ -4,7 +4,6 @@ using RecSys.Models.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace RecSys.Models.Recall;
 
@@ -76,12 +75,7 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
 
     public override void Score(int user, Span<float> scores)
     {
-        var d = Options.HiddenSize;
-        var u = _users.AsSpan(user * d, d);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = TensorPrimitives.Dot(u, _items.AsSpan(i * d, d));
-        }
+        VectorScoring.Dot(VectorScoring.Row(_users, user, Options.HiddenSize), _items, [], scores);
     }
 
     /// <summary>The user vector after reading <paramref name="items"/> (only the last max_len count).</summary>

@@ -42,6 +42,13 @@ public static class TorchInit
         }
     }
 
+    /// <summary>Fills <paramref name="parameter"/> with N(0, std²) draws from <paramref name="random"/>.</summary>
+    public static void Normal(Tensor parameter, DeterministicRandom random, double std)
+    {
+        using var noGrad = no_grad();
+        Fill(parameter, () => std * random.NextGaussian());
+    }
+
     private static void Fill(Tensor parameter, Func<double> next)
     {
         var values = new float[parameter.numel()];
@@ -49,6 +56,7 @@ public static class TorchInit
         {
             values[i] = (float)next();
         }
-        parameter.copy_(tensor(values, parameter.shape));
+        using var source = tensor(values, parameter.shape);
+        parameter.copy_(source);
     }
 }
