@@ -81,6 +81,10 @@ public static class CliApp
             // Not the user's input: say what failed instead of crashing with a stack trace.
             var cause = ex is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : ex;
             error.WriteLine($"recsys: failed: {cause.GetType().Name}: {cause.Message}");
+            if (Environment.GetEnvironmentVariable("RECSYS_TRACE") == "1")
+            {
+                error.WriteLine(cause.ToString()); // the stack, for bug reports
+            }
             return Failure;
         }
     }

@@ -99,7 +99,7 @@ internal static class EvalCommand
         {
             var model = RecommenderCatalog.Create(name, settings.GetValueOrDefault(name));
             using var training = new ConsoleProgress(error, $"training {name}");
-            var context = new TrainingContext(seed, training, device);
+            var context = new TrainingContext(seed, training, device) { UserInfos = dataset.UserInfos, ItemInfos = dataset.ItemInfos };
             EvaluationResult result;
             try
             {

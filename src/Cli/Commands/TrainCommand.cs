@@ -55,7 +55,13 @@ internal static class TrainCommand
         {
             var model = (IArtifactModel)RecommenderCatalog.Create(name, settings.GetValueOrDefault(name));
             using var progress = new ConsoleProgress(error, $"training {name}");
-            model.Fit(matrix, new TrainingContext(seed, progress, device) { TrainingInteractions = training, Validation = split.Test });
+            model.Fit(matrix, new TrainingContext(seed, progress, device)
+            {
+                TrainingInteractions = training,
+                Validation = split.Test,
+                UserInfos = dataset.UserInfos,
+                ItemInfos = dataset.ItemInfos,
+            });
             var metrics = new Dictionary<string, double>();
             if (model.BestValidationNdcg is { } ndcg)
             {

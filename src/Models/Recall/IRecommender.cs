@@ -43,6 +43,12 @@ public sealed record TrainingContext(
     /// </summary>
     public IReadOnlyList<Interaction> Validation { get; init; } = [];
 
+    /// <summary>Metadata of the users, aligned with the matrix (empty when the source has none).</summary>
+    public IReadOnlyList<UserInfo> UserInfos { get; init; } = [];
+
+    /// <summary>Metadata of the items, aligned with the matrix (empty when the source has none).</summary>
+    public IReadOnlyList<ItemInfo> ItemInfos { get; init; } = [];
+
     /// <summary>When set, models that checkpoint write their best weights here.</summary>
     public string? CheckpointDirectory { get; init; }
 }

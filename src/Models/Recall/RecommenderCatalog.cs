@@ -12,6 +12,8 @@ public static class RecommenderCatalog
         ["als"] = (typeof(AlsOptions), s => new AlsRecommender(ModelOptions.Bind(new AlsOptions(), s, "als"))),
         ["ease"] = (typeof(EaseOptions), s => new EaseRecommender(ModelOptions.Bind(new EaseOptions(), s, "ease"))),
         ["gru4rec"] = (typeof(Gru4RecOptions), s => new Gru4RecRecommender(ModelOptions.Bind(new Gru4RecOptions(), s, "gru4rec"))),
+        ["twotower"] = (typeof(TwoTowerOptions), s => new TwoTowerRecommender(ModelOptions.Bind(new TwoTowerOptions(), s, "twotower"))),
+        ["youtubednn"] = (typeof(YouTubeDnnOptions), s => new YouTubeDnnRecommender(ModelOptions.Bind(new YouTubeDnnOptions(), s, "youtubednn"))),
         ["sasrec"] = (typeof(SasRecOptions), s => new SasRecRecommender(ModelOptions.Bind(new SasRecOptions(), s, "sasrec"))),
     };
 

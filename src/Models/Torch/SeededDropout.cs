@@ -31,8 +31,8 @@ public sealed class SeededDropout : nn.Module<Tensor, Tensor>
             return input;
         }
         _generator ??= new Generator(_seed, input.device);
-        var keep = rand(input.shape, generator: _generator, device: input.device) >= _probability;
-        return input * keep.to(input.dtype) / (1 - _probability);
+        var keep = rand(input.shape, generator: _generator, device: input.device).ge(_probability.Held());
+        return (input * keep.to(input.dtype)).div((1 - _probability).Held());
     }
 
     protected override void Dispose(bool disposing)

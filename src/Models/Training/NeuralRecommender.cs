@@ -40,12 +40,29 @@ public abstract record NeuralOptions : IModelOptions
     }
 }
 
-/// <summary>What a neural model trains on: the matrix and each user's training sequence.</summary>
-public sealed record TrainingData(UserItemMatrix Matrix, UserSequences Sequences)
+/// <summary>
+/// What a neural model trains on: the matrix, each user's training sequence and the user and item metadata
+/// (null when the network is rebuilt to load saved weights).
+/// </summary>
+public sealed record TrainingData(UserItemMatrix Matrix, UserSequences Sequences, IReadOnlyList<UserInfo>? UserInfos = null, IReadOnlyList<ItemInfo>? ItemInfos = null)
 {
     public int UserCount => Matrix.UserCount;
 
     public int ItemCount => Matrix.ItemCount;
+
+    /// <summary>Training users per item.</summary>
+    public int[] ItemCounts()
+    {
+        var counts = new int[ItemCount];
+        for (var u = 0; u < UserCount; u++)
+        {
+            foreach (var i in Matrix.ItemsOf(u))
+            {
+                counts[i]++;
+            }
+        }
+        return counts;
+    }
 }
 
 /// <summary>
@@ -86,14 +103,14 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
         Device = TorchRuntime.SelectDevice(context.Device);
         var random = new DeterministicRandom(context.Seed);
         var interactions = context.TrainingInteractions.Count > 0 ? context.TrainingInteractions : FromMatrix(train);
-        var data = new TrainingData(train, UserSequences.From(train.UserCount, interactions));
+        var data = new TrainingData(train, UserSequences.From(train.UserCount, interactions), context.UserInfos, context.ItemInfos);
         _data = data;
 
         _network?.Dispose();
         var network = CreateNetwork(data, random);
         network.to(Device);
         _network = network;
-        using var optimizer = optim.Adam(network.parameters(), lr: Options.LearningRate, weight_decay: Options.WeightDecay);
+        using var optimizer = new AdamOptimizer(network.parameters(), Options.LearningRate, Options.WeightDecay);
 
         var validator = context.Validation.Count > 0 && Options.Patience > 0
             ? new RankingEvaluator(train.UserCount, train.ItemCount, interactions, [], context.Validation, new EvaluationOptions { K = 10 })
@@ -112,10 +129,10 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
             foreach (var batch in Batches(data, random))
             {
                 using var scope = NewDisposeScope(); // every tensor of the step is freed here
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = Loss(batch);
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 lossSum += loss.item<float>();
                 steps++;
             }
@@ -164,12 +181,17 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
     /// <inheritdoc/>
     public abstract int VectorSize { get; }
 
-    public void SaveWeights(string path) => (_network ?? throw new InvalidOperationException($"{Name} is not trained")).save(path);
+    public void SaveWeights(string path)
+    {
+        (_network ?? throw new InvalidOperationException($"{Name} is not trained")).save(path);
+        SaveExtras(path);
+    }
 
     public void LoadWeights(string path, int users, int items)
     {
         Device = TorchRuntime.SelectDevice("auto");
         var data = new TrainingData(new UserItemMatrix(users, items, []), UserSequences.From(users, []));
+        LoadExtras(path, data);
         _network?.Dispose();
         var network = CreateNetwork(data, new DeterministicRandom(0)); // weights are replaced just below
         network.load(path);
@@ -196,6 +218,16 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
         _network?.Dispose();
         _network = null;
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Writes what the network needs besides its weights (e.g. feature vocabularies) next to <paramref name="weightsPath"/>.</summary>
+    protected virtual void SaveExtras(string weightsPath)
+    {
+    }
+
+    /// <summary>Reads what <see cref="SaveExtras"/> wrote, before the network is rebuilt for <paramref name="data"/>.</summary>
+    protected virtual void LoadExtras(string weightsPath, TrainingData data)
+    {
     }
 
     /// <summary>Builds the network (parameters initialised from <paramref name="random"/>).</summary>

@@ -1,0 +1,218 @@
+using RecSys.Models.Data;
+using RecSys.Models.Torch;
+using RecSys.Models.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RecSys.Models.Recall;
+
+/// <summary>Options for <see cref="YouTubeDnnRecommender"/>.</summary>
+public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
+{
+    public YouTubeDnnOptions()
+    {
+        Epochs = 40;
+        BatchSize = 256;
+        LearningRate = 1e-3;
+        Patience = 3;
+    }
+
+    [Option("embedding", "(int) watched-item embedding size (the history is their mean)")]
+    public int EmbeddingSize { get; init; } = 64;
+
+    [Option("feature_embedding", "(int) embedding size of gender, age bucket and occupation")]
+    public int FeatureEmbeddingSize { get; init; } = 16;
+
+    [Option("hidden", "(int) ReLU layer between the inputs and the user vector")]
+    public int HiddenSize { get; init; } = 256;
+
+    [Option("output", "(int) user vector and softmax item vector size")]
+    public int OutputSize { get; init; } = 64;
+
+    [Option("max_len", "(int) most recent items pooled into the history")]
+    public int MaxLength { get; init; } = 50;
+
+    [Option("dropout", "(double) dropout after the hidden layer")]
+    public double Dropout { get; init; } = 0.1;
+
+    public override IEnumerable<string> Validate()
+    {
+        foreach (var problem in base.Validate())
+        {
+            yield return problem;
+        }
+        if (EmbeddingSize is < 1 or > 4096) yield return "embedding must be from 1 to 4096";
+        if (FeatureEmbeddingSize is < 1 or > 4096) yield return "feature_embedding must be from 1 to 4096";
+        if (HiddenSize is < 1 or > 8192) yield return "hidden must be from 1 to 8192";
+        if (OutputSize is < 1 or > 4096) yield return "output must be from 1 to 4096";
+        if (MaxLength is < 1 or > 4096) yield return "max_len must be from 1 to 4096";
+        if (Dropout is < 0 or >= 1) yield return "dropout must be in [0, 1)";
+    }
+}
+
+/// <summary>
+/// YouTube-DNN candidate generation (Covington et al., "Deep Neural Networks for YouTube Recommendations", RecSys
+/// 2016): the mean of the embeddings of the user's last <c>max_len</c> items, concatenated with demographic
+/// embeddings (gender, age bucket, occupation), goes through a ReLU layer to the user vector; a separate item table
+/// holds the softmax vectors. Trained to predict each training item from the items before it (the paper's
+/// "predicting the next watch", which beats predicting a held-out item from both sides), with
+/// <see cref="SampledSoftmax"/>. The user vector needs no user id, so new users and every event update it from
+/// their history alone; scores are dot products, so the softmax vectors are what serving indexes for ANN.
+/// </summary>
+public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : SampledSoftmaxRecommender<YouTubeDnnOptions>(options ?? new YouTubeDnnOptions())
+{
+    private YouTubeDnnNetwork? _network;
+    private Tensor? _userFeatures;
+    private int _items;
+
+    public override string Name => "youtubednn";
+
+    public override int VectorSize => Options.OutputSize;
+
+    /// <summary>The user vector after <paramref name="history"/> for a user with these demographics.</summary>
+    public float[] Encode(IReadOnlyList<int> history, int user)
+    {
+        var network = _network ?? throw new InvalidOperationException("youtubednn is not trained");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        network.eval();
+        var (items, mask) = Histories([history]);
+        return network.User(items, mask, _userFeatures!.index_select(0, tensor(new long[] { user })).to(Device)).cpu().data<float>().ToArray();
+    }
+
+    protected override nn.Module CreateTowers(TrainingData data, DeterministicRandom random)
+    {
+        var f = Features;
+        _items = data.ItemCount;
+        _network = new YouTubeDnnNetwork(data.ItemCount, f, Options, random);
+        _userFeatures?.Dispose();
+        var users = new long[data.UserCount * 3];
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            (users[u * 3], users[u * 3 + 1], users[u * 3 + 2]) = (f.UserGender[u], f.UserAge[u], f.UserOccupation[u]);
+        }
+        _userFeatures = tensor(users, [data.UserCount, 3]);
+        return _network;
+    }
+
+    protected override IEnumerable<object> Batches(TrainingData data, DeterministicRandom random)
+    {
+        // One example per training item that has at least one item before it: (user, position).
+        var examples = new List<(int User, int Position)>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            for (var t = 1; t < data.Sequences[u].Count; t++)
+            {
+                examples.Add((u, t));
+            }
+        }
+        var order = examples.ToArray();
+        random.Shuffle(order);
+        for (var start = 0; start < order.Length; start += Options.BatchSize)
+        {
+            var slice = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
+            var histories = slice.Select(e => (IReadOnlyList<int>)Last(data.Sequences[e.User], e.Position)).ToArray();
+            yield return new HistoryBatch(
+                [.. slice.Select(e => (long)e.User)],
+                histories,
+                [.. slice.Select(e => (long)data.Sequences[e.User][e.Position])],
+                Softmax.SampleNegatives(random));
+        }
+    }
+
+    protected override Tensor Loss(object batch)
+    {
+        var b = (HistoryBatch)batch;
+        var network = _network!;
+        var (items, mask) = Histories(b.Histories);
+        var users = network.User(items, mask, _userFeatures!.index_select(0, tensor(b.Users)).to(Device));
+        var positives = network.ItemVectors(tensor(b.Targets, device: Device));
+        var negatives = b.Negatives.Length > 0 ? network.ItemVectors(tensor(b.Negatives, device: Device)) : null;
+        return Softmax.Loss(users, positives, b.Targets, negatives, b.Negatives, temperature: 1);
+    }
+
+    protected override Tensor UserVectors(long[] users, UserSequences histories)
+    {
+        var (items, mask) = Histories([.. users.Select(u => (IReadOnlyList<int>)Last(histories[(int)u], histories[(int)u].Count))]);
+        return _network!.User(items, mask, _userFeatures!.index_select(0, tensor(users)).to(Device));
+    }
+
+    protected override Tensor ItemVectorsOf(long[] items) => _network!.ItemVectors(tensor(items, device: Device));
+
+    /// <summary>The last max_len items of <paramref name="sequence"/> before position <paramref name="end"/>.</summary>
+    private int[] Last(IReadOnlyList<int> sequence, int end)
+    {
+        var start = Math.Max(0, end - Options.MaxLength);
+        var items = new int[end - start];
+        for (var k = start; k < end; k++)
+        {
+            items[k - start] = sequence[k];
+        }
+        return items;
+    }
+
+    /// <summary>Histories padded to one length: item ids [B, L] (padding = the extra row) and a mask [B, L].</summary>
+    private (Tensor Items, Tensor Mask) Histories(IReadOnlyList<IReadOnlyList<int>> histories)
+    {
+        var length = Math.Max(1, histories.Max(h => h.Count));
+        var items = new long[histories.Count * length];
+        var mask = new float[histories.Count * length];
+        Array.Fill(items, _items);
+        for (var b = 0; b < histories.Count; b++)
+        {
+            for (var k = 0; k < histories[b].Count; k++)
+            {
+                items[b * length + k] = histories[b][k];
+                mask[b * length + k] = 1;
+            }
+        }
+        return (tensor(items, [histories.Count, length], device: Device), tensor(mask, [histories.Count, length], device: Device));
+    }
+
+    private sealed record HistoryBatch(long[] Users, IReadOnlyList<int>[] Histories, long[] Targets, long[] Negatives);
+
+    /// <summary>The network; field names are checkpoint keys.</summary>
+    private sealed class YouTubeDnnNetwork : nn.Module
+    {
+        private readonly Embedding watched;
+        private readonly Embedding gender;
+        private readonly Embedding age;
+        private readonly Embedding occupation;
+        private readonly Linear hidden;
+        private readonly Linear output;
+        private readonly Embedding softmax_items;
+        private readonly SeededDropout dropout;
+
+        public YouTubeDnnNetwork(int items, SideFeatures f, YouTubeDnnOptions o, DeterministicRandom random)
+            : base("youtubednn")
+        {
+            var e = o.FeatureEmbeddingSize;
+            watched = nn.Embedding(items + 1, o.EmbeddingSize); // the last row pads histories (masked out)
+            gender = nn.Embedding(f.GenderVocabulary, e);
+            age = nn.Embedding(f.AgeVocabulary, e);
+            occupation = nn.Embedding(f.OccupationVocabulary, e);
+            hidden = nn.Linear(o.EmbeddingSize + 3 * e, o.HiddenSize);
+            output = nn.Linear(o.HiddenSize, o.OutputSize);
+            softmax_items = nn.Embedding(items, o.OutputSize);
+            dropout = new SeededDropout(o.Dropout, random.NextUInt64());
+            RegisterComponents();
+            TorchInit.Seeded(this, random);
+        }
+
+        /// <summary>History ids [B, L] with mask [B, L] and (gender, age, occupation) ids [B, 3] → user vectors [B, D].</summary>
+        public Tensor User(Tensor history, Tensor mask, Tensor features)
+        {
+            var pooled = (watched.forward(history) * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim: true).clamp_min(1.0.Held());
+            var input = cat([
+                pooled,
+                gender.forward(features.select(1, 0)),
+                age.forward(features.select(1, 1)),
+                occupation.forward(features.select(1, 2)),
+            ], 1);
+            return output.forward(dropout.forward(nn.functional.relu(hidden.forward(input))));
+        }
+
+        public Tensor ItemVectors(Tensor items) => softmax_items.forward(items);
+    }
+}
