@@ -87,9 +87,9 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
         model.to(device);
         model.train();
         var perSample = o.Optimizer == BprOptimizer.Sgd;
-        using optim.Optimizer optimizer = perSample
-            ? optim.SGD(model.parameters(), o.LearningRate)
-            : optim.Adam(model.parameters(), lr: o.LearningRate);
+        using IStepOptimizer optimizer = perSample
+            ? new SgdOptimizer(model.parameters(), o.LearningRate)
+            : new AdamOptimizer(model.parameters(), o.LearningRate);
 
         var batchUsers = new long[o.BatchSize];
         var batchPositives = new long[o.BatchSize];
@@ -117,10 +117,10 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
                 var users = tensor(batchUsers.AsSpan(0, size).ToArray(), device: device);
                 var positives = tensor(batchPositives.AsSpan(0, size).ToArray(), device: device);
                 var negatives = tensor(batchNegatives.AsSpan(0, size).ToArray(), device: device);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = model.Loss(users, positives, negatives, o.Regularization, sum: perSample);
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 epochLoss += loss.item<float>() * (perSample ? 1 : size);
             }
             context.Progress?.Report(new TrainingProgress($"epoch {epoch + 1}/{o.Epochs}, loss {epochLoss / order.Length:0.0000}", (epoch + 1) / (double)o.Epochs));
@@ -187,8 +187,8 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
             var bi = item_bias.forward(positives).squeeze(-1);     // [B]
             var bj = item_bias.forward(negatives).squeeze(-1);     // [B]
             var difference = (u * (i - j)).sum(-1) + bi - bj;      // [B] x_ui − x_uj
-            var penalty = u.pow(2).sum(-1) + i.pow(2).sum(-1) + j.pow(2).sum(-1) + bi.pow(2) + bj.pow(2);
-            var perTriple = -nn.functional.logsigmoid(difference) + (sum ? regularization / 2 : regularization) * penalty;
+            var penalty = u.square().sum(-1) + i.square().sum(-1) + j.square().sum(-1) + bi.square() + bj.square();
+            var perTriple = -nn.functional.logsigmoid(difference) + penalty.mul((sum ? regularization / 2 : regularization).Held());
             return sum ? perTriple.sum() : perTriple.mean();
         }
 

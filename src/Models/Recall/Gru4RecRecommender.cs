@@ -256,10 +256,10 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
         var scores = logits.index_select(0, rows).index_select(1, columns);          // [A, A]: row a, target of b
         var positive = scores.diagonal().unsqueeze(1);                                // [A, 1]
         var offDiagonal = ones(active.Length, active.Length, device: Device) - eye(active.Length, device: Device);
-        var weights = nn.functional.softmax(scores.masked_fill(offDiagonal == 0, float.NegativeInfinity), 1); // over negatives
+        var weights = nn.functional.softmax(scores.masked_fill(offDiagonal.eq(0.0.Held()), float.NegativeInfinity.Held()), 1); // over negatives
         var ranking = (weights * nn.functional.sigmoid(positive - scores) * offDiagonal).sum(1);
-        var regularisation = Options.BprRegularization * (weights * scores.pow(2) * offDiagonal).sum(1);
-        return (-(ranking + 1e-10).log() + regularisation).mean();
+        var regularisation = (weights * scores.square() * offDiagonal).sum(1).mul(Options.BprRegularization.Held());
+        return (-ranking.add(1e-10.Held()).log() + regularisation).mean();
     }
 
     private sealed record SessionBatch(long[] Inputs, long[] Targets, bool[] Reset);

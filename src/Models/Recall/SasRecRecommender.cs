@@ -213,8 +213,8 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
             var q = Split(query.forward(x));
             var k = Split(key.forward(x));
             var v = Split(value.forward(x));
-            var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headSize);           // [B, H, L, L]
-            var weights = dropout.forward(nn.functional.softmax(scores.masked_fill(blocked, float.NegativeInfinity), -1));
+            var scores = q.matmul(k.transpose(-2, -1)).div(Math.Sqrt(headSize).Held());  // [B, H, L, L]
+            var weights = dropout.forward(nn.functional.softmax(scores.masked_fill(blocked, float.NegativeInfinity.Held()), -1));
             var mixed = weights.matmul(v).transpose(1, 2).contiguous().view(b, l, d);  // [B, L, D]
             return projection.forward(mixed);
         }
@@ -283,8 +283,8 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
         public override Tensor forward(Tensor items)
         {
             var (b, l) = (items.shape[0], items.shape[1]);
-            var positions = arange(l, device: items.device).unsqueeze(0).expand(b, -1);
-            var x = item_embedding.forward(items) * Math.Sqrt(_hidden) + position_embedding.forward(positions);
+            var positions = tensor(Enumerable.Range(0, (int)l).Select(p => (long)p).ToArray(), device: items.device).unsqueeze(0).expand(b, -1);
+            var x = item_embedding.forward(items).mul(Math.Sqrt(_hidden).Held()) + position_embedding.forward(positions);
             x = embedding_dropout.forward(x) * (items != 0).unsqueeze(-1);
             // A query may see itself and earlier non-padding keys; seeing itself keeps padded rows finite.
             var future = ones(l, l, dtype: ScalarType.Bool, device: items.device).triu(1);        // [L, L]

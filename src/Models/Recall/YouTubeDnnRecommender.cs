@@ -7,6 +7,16 @@ using static TorchSharp.torch;
 
 namespace RecSys.Models.Recall;
 
+/// <summary>Which of a user's items form the history a YouTube-DNN training example predicts its target from.</summary>
+public enum HistoryContext
+{
+    /// <summary>The items before the target (the paper's "next watch"; for time-ordered tests).</summary>
+    Previous,
+
+    /// <summary>Up to max_len of the user's other training items, either side of the target (for random splits).</summary>
+    All,
+}
+
 /// <summary>Options for <see cref="YouTubeDnnRecommender"/>.</summary>
 public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
 {
@@ -35,6 +45,9 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
 
     [Option("dropout", "(double) dropout after the hidden layer")]
     public double Dropout { get; init; } = 0.1;
+
+    [Option("context", "(previous|all) a training example's history: the items before its target, or the user's other items")]
+    public HistoryContext Context { get; init; } = HistoryContext.Previous;
 
     public override IEnumerable<string> Validate()
     {
@@ -98,11 +111,12 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
 
     protected override IEnumerable<object> Batches(TrainingData data, DeterministicRandom random)
     {
-        // One example per training item that has at least one item before it: (user, position).
+        // One example per training item with at least one other item to predict it from: (user, position).
+        var first = Options.Context == HistoryContext.Previous ? 1 : 0;
         var examples = new List<(int User, int Position)>();
         for (var u = 0; u < data.UserCount; u++)
         {
-            for (var t = 1; t < data.Sequences[u].Count; t++)
+            for (var t = data.Sequences[u].Count < 2 ? int.MaxValue : first; t < data.Sequences[u].Count; t++)
             {
                 examples.Add((u, t));
             }
@@ -112,7 +126,9 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
         for (var start = 0; start < order.Length; start += Options.BatchSize)
         {
             var slice = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
-            var histories = slice.Select(e => (IReadOnlyList<int>)Last(data.Sequences[e.User], e.Position)).ToArray();
+            var histories = slice.Select(e => Options.Context == HistoryContext.Previous
+                ? (IReadOnlyList<int>)Last(data.Sequences[e.User], e.Position)
+                : Others(data.Sequences[e.User], e.Position, random)).ToArray();
             yield return new HistoryBatch(
                 [.. slice.Select(e => (long)e.User)],
                 histories,
@@ -150,6 +166,29 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
             items[k - start] = sequence[k];
         }
         return items;
+    }
+
+    /// <summary>Up to max_len of the other items of <paramref name="sequence"/> (a random subset when there are more).</summary>
+    private int[] Others(IReadOnlyList<int> sequence, int target, DeterministicRandom random)
+    {
+        var others = new int[sequence.Count - 1];
+        for (int k = 0, n = 0; k < sequence.Count; k++)
+        {
+            if (k != target)
+            {
+                others[n++] = sequence[k];
+            }
+        }
+        if (others.Length <= Options.MaxLength)
+        {
+            return others;
+        }
+        for (var k = 0; k < Options.MaxLength; k++) // partial Fisher–Yates: the first max_len are a uniform sample
+        {
+            var pick = k + random.Next(others.Length - k);
+            (others[k], others[pick]) = (others[pick], others[k]);
+        }
+        return others[..Options.MaxLength];
     }
 
     /// <summary>Histories padded to one length: item ids [B, L] (padding = the extra row) and a mask [B, L].</summary>

@@ -10,7 +10,7 @@ namespace RecSys.Models.Torch;
 /// collection can free mid-call (see <see cref="HeldScalar"/>); here every coefficient is a scalar we hold until the
 /// step ends. Call <see cref="Step"/> inside a dispose scope: the gradients and temporaries it reads are freed with it.
 /// </summary>
-public sealed class AdamOptimizer : IDisposable
+public sealed class AdamOptimizer : IStepOptimizer
 {
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _mean;
@@ -92,4 +92,42 @@ public sealed class AdamOptimizer : IDisposable
             scalar.Dispose();
         }
     }
+}
+
+/// <summary>An optimiser whose coefficients stay alive through the native calls (see <see cref="HeldScalar"/>).</summary>
+public interface IStepOptimizer : IDisposable
+{
+    void ZeroGrad();
+
+    /// <summary>Updates the parameters from their gradients; call inside the batch's dispose scope.</summary>
+    void Step();
+}
+
+/// <summary>Plain stochastic gradient descent: θ ← θ − lr · ∇θ.</summary>
+public sealed class SgdOptimizer(IEnumerable<Parameter> parameters, double learningRate) : IStepOptimizer
+{
+    private readonly Parameter[] _parameters = [.. parameters];
+    private readonly Scalar _step = (-learningRate).ToScalar();
+
+    public void ZeroGrad()
+    {
+        foreach (var parameter in _parameters)
+        {
+            parameter.grad?.zero_();
+        }
+    }
+
+    public void Step()
+    {
+        using var noGrad = no_grad();
+        foreach (var parameter in _parameters)
+        {
+            if (parameter.grad is { } gradient)
+            {
+                parameter.add_(gradient, _step);
+            }
+        }
+    }
+
+    public void Dispose() => _step.Dispose();
 }

@@ -123,7 +123,8 @@ public sealed class SampledSoftmax
             var same = positiveIds.unsqueeze(1) == positiveIds.unsqueeze(0);                    // [B, B]
             var hits = same.logical_and(eye(rows, dtype: ScalarType.Bool, device: device).logical_not());
             logits = logits.masked_fill(hits, float.NegativeInfinity.Held());
-            return nn.functional.cross_entropy(logits, arange(rows, dtype: ScalarType.Int64, device: device));
+            var diagonal = tensor(Enumerable.Range(0, rows).Select(r => (long)r).ToArray(), device: device); // not arange: its bounds are implicit scalars
+            return nn.functional.cross_entropy(logits, diagonal);
         }
 
         var negativeIds = tensor(negatives, device: device);
