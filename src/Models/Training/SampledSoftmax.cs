@@ -30,8 +30,8 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
     [Option("pop_exponent", "(double) popularity sampling draws items ∝ count^pop_exponent")]
     public double PopularityExponent { get; init; } = 0.75;
 
-    [Option("logq", "(bool) subtract log(sampling probability) from each logit (Yi et al., RecSys 2019), so popular items are not over-penalised")]
-    public bool LogQCorrection { get; init; } = true;
+    [Option("logq", "(double) subtract this × log(sampling probability) from each logit (Yi et al., RecSys 2019): 1 corrects the sampling bias fully, 0 not at all, between keeps some popularity")]
+    public double LogQCorrection { get; init; } = 1;
 
     public override IEnumerable<string> Validate()
     {
@@ -41,6 +41,7 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
         }
         if (Negatives is < 1 or > 1_000_000) yield return "negatives must be from 1 to 1000000";
         if (PopularityExponent is < 0 or > 2) yield return "pop_exponent must be from 0 to 2";
+        if (LogQCorrection is < 0 or > 1) yield return "logq must be from 0 to 1";
     }
 }
 
@@ -64,7 +65,7 @@ public sealed class SampledSoftmax
     {
         _sampling = options.Sampling;
         _negatives = options.Negatives;
-        _correct = options.LogQCorrection;
+        _correct = options.LogQCorrection > 0;
         var items = itemCounts.Count;
         var weights = _sampling switch
         {
@@ -85,7 +86,7 @@ public sealed class SampledSoftmax
         }
         // Q: probability per draw (in-batch: per batch slot). Items never proposed get a finite floor; they never
         // appear among the negatives, and as positives their correction is large but bounded.
-        _logQ = weights.Select(w => (float)Math.Log(Math.Max(w / total, 1e-12))).ToArray();
+        _logQ = weights.Select(w => (float)(options.LogQCorrection * Math.Log(Math.Max(w / total, 1e-12)))).ToArray();
     }
 
     /// <summary>Shared negatives for one batch (none for in-batch sampling).</summary>

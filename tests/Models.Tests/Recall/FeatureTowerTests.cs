@@ -76,7 +76,7 @@ public sealed class FeatureTowerTests : IDisposable
     [Fact]
     public void In_batch_softmax_matches_the_hand_computed_loss_and_masks_accidental_hits()
     {
-        var softmax = new SampledSoftmax(new TwoTowerOptions { LogQCorrection = false }, [1, 1, 1]);
+        var softmax = new SampledSoftmax(new TwoTowerOptions { LogQCorrection = 0 }, [1, 1, 1]);
         using var scope = NewDisposeScope();
         var users = tensor(new float[] { 1, 0, 0, 1 }, [2, 2]);
         var items = tensor(new float[] { 1, 0, 0, 1 }, [2, 2]);
@@ -90,7 +90,7 @@ public sealed class FeatureTowerTests : IDisposable
         Assert.Equal(0, duplicate, 5);
 
         // log-Q correction: a column of a more frequent item is pushed down, so the loss changes.
-        var corrected = new SampledSoftmax(new TwoTowerOptions { LogQCorrection = true }, [9, 1, 1]);
+        var corrected = new SampledSoftmax(new TwoTowerOptions { LogQCorrection = 1 }, [9, 1, 1]);
         var skewed = corrected.Loss(users, items, [0, 1], null, [], temperature: 1).item<float>();
         Assert.NotEqual(loss, skewed, 3);
     }
