@@ -13,6 +13,9 @@ public static class RecommenderCatalog
         ["ease"] = (typeof(EaseOptions), s => new EaseRecommender(ModelOptions.Bind(new EaseOptions(), s, "ease"))),
         ["gru4rec"] = (typeof(Gru4RecOptions), s => new Gru4RecRecommender(ModelOptions.Bind(new Gru4RecOptions(), s, "gru4rec"))),
         ["sasrec"] = (typeof(SasRecOptions), s => new SasRecRecommender(ModelOptions.Bind(new SasRecOptions(), s, "sasrec"))),
+        ["ncf"] = (typeof(NcfOptions), s => new NcfRecommender(ModelOptions.Bind(new NcfOptions(), s, "ncf"))),
+        ["item2vec"] = (typeof(Item2VecOptions), s => new Item2VecRecommender(ModelOptions.Bind(new Item2VecOptions(), s, "item2vec"))),
+        ["deepwalk"] = (typeof(DeepWalkOptions), s => new DeepWalkRecommender(ModelOptions.Bind(new DeepWalkOptions(), s, "deepwalk"))),
     };
 
     public static IReadOnlyCollection<string> Names => Models.Keys;
