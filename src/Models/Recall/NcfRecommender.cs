@@ -201,7 +201,8 @@ public sealed class NcfRecommender(NcfOptions? options = null) : NeuralRecommend
         {
             using var scope = NewDisposeScope();
             var size = Math.Min(chunk, data.UserCount - start);
-            var users = arange(start, start + size, dtype: ScalarType.Int64, device: Device);
+            // Indices from an array, not arange: arange's bounds are implicit Scalars (see HeldScalar).
+            var users = tensor(Enumerable.Range(start, size).Select(u => (long)u).ToArray(), device: Device);
             network.ScoreUsers(users, data.ItemCount).cpu().data<float>()
                 .CopyTo(scores.AsSpan(start * data.ItemCount, size * data.ItemCount));
         }

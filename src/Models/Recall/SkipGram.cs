@@ -27,7 +27,7 @@ public abstract record SkipGramOptions : NeuralOptions
     [Option("negatives", "(int) negative items sampled per (centre, context) pair")]
     public int Negatives { get; init; } = 5;
 
-    [Option("unigram_exponent", "(double) negatives are drawn ∝ count^this (0.75 as word2vec; 0 = uniform)")]
+    [Option("unigram_exponent", "(double) negatives are drawn ∝ count^this (0.75 as word2vec; 0 = uniform; negative values favour rare items, which Caselles-Dupré et al. 2018 found better for recommendation)")]
     public double UnigramExponent { get; init; } = 0.75;
 
     [Option("subsample", "(double) word2vec subsampling threshold t: an item of frequency f is kept with probability (√(f/t) + 1)·t/f; 0 = keep all")]
@@ -45,7 +45,7 @@ public abstract record SkipGramOptions : NeuralOptions
         if (EmbeddingSize is < 1 or > 4096) yield return "embedding must be from 1 to 4096";
         if (Window is < 0 or > 10_000) yield return "window must be from 0 (whole sequence) to 10000";
         if (Negatives is < 1 or > 1000) yield return "negatives must be from 1 to 1000";
-        if (UnigramExponent is < 0 or > 2) yield return "unigram_exponent must be from 0 to 2";
+        if (UnigramExponent is < -2 or > 2) yield return "unigram_exponent must be from -2 to 2";
         if (Subsample is < 0 or >= 1) yield return "subsample must be in [0, 1)";
         if (Decay is <= 0 or > 1) yield return "decay must be in (0, 1]";
     }

@@ -241,7 +241,7 @@ public sealed class EmbeddingModelTests : IDisposable
     [InlineData("item2vec", "decay", "0", "decay must be in (0, 1]")]
     [InlineData("item2vec", "window", "-1", "window must be from 0")]
     [InlineData("deepwalk", "walk_length", "1", "walk_length must be from 2 to 100000")]
-    [InlineData("deepwalk", "unigram_exponent", "3", "unigram_exponent must be from 0 to 2")]
+    [InlineData("deepwalk", "unigram_exponent", "3", "unigram_exponent must be from -2 to 2")]
     public void Options_validation_rejects_bad_values(string model, string option, string value, string message)
     {
         var error = Assert.Throws<FormatException>(() => RecommenderCatalog.Create(model, new Dictionary<string, string> { [option] = value }));
