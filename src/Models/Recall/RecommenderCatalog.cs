@@ -15,6 +15,9 @@ public static class RecommenderCatalog
         ["twotower"] = (typeof(TwoTowerOptions), s => new TwoTowerRecommender(ModelOptions.Bind(new TwoTowerOptions(), s, "twotower"))),
         ["youtubednn"] = (typeof(YouTubeDnnOptions), s => new YouTubeDnnRecommender(ModelOptions.Bind(new YouTubeDnnOptions(), s, "youtubednn"))),
         ["sasrec"] = (typeof(SasRecOptions), s => new SasRecRecommender(ModelOptions.Bind(new SasRecOptions(), s, "sasrec"))),
+        ["ncf"] = (typeof(NcfOptions), s => new NcfRecommender(ModelOptions.Bind(new NcfOptions(), s, "ncf"))),
+        ["item2vec"] = (typeof(Item2VecOptions), s => new Item2VecRecommender(ModelOptions.Bind(new Item2VecOptions(), s, "item2vec"))),
+        ["deepwalk"] = (typeof(DeepWalkOptions), s => new DeepWalkRecommender(ModelOptions.Bind(new DeepWalkOptions(), s, "deepwalk"))),
     };
 
     public static IReadOnlyCollection<string> Names => Models.Keys;
