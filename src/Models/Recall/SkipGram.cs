@@ -7,6 +7,16 @@ using static TorchSharp.torch;
 
 namespace RecSys.Models.Recall;
 
+/// <summary>Which embedding table of a skip-gram model serves as item vectors.</summary>
+public enum SkipGramItemVectors
+{
+    /// <summary>The output (context) table: history input vectors · output vector is the model's own logit.</summary>
+    Output,
+
+    /// <summary>The L2-normalised input table: cosine between items.</summary>
+    Input,
+}
+
 /// <summary>Options shared by the skip-gram item embedding models (<see cref="Item2VecRecommender"/>, <see cref="DeepWalkRecommender"/>).</summary>
 public abstract record SkipGramOptions : NeuralOptions
 {
@@ -33,6 +43,9 @@ public abstract record SkipGramOptions : NeuralOptions
     [Option("subsample", "(double) word2vec subsampling threshold t: an item of frequency f is kept with probability (√(f/t) + 1)·t/f; 0 = keep all")]
     public double Subsample { get; init; }
 
+    [Option("item_vectors", "(output|input) what users are matched against: the output (context) embeddings, so a score is the skip-gram logit of the item as context of the history, or the L2-normalised input embeddings (item-to-item cosine, as the Item2Vec paper)")]
+    public SkipGramItemVectors ItemVectorKind { get; init; } = SkipGramItemVectors.Output;
+
     [Option("decay", "(double) user vector = mean of the history's item vectors weighted decay^(positions from the end); 1 = plain mean")]
     public double Decay { get; init; } = 0.9;
 
@@ -56,9 +69,12 @@ public abstract record SkipGramOptions : NeuralOptions
 /// Compositionality", NeurIPS 2013) over a corpus of item sequences that each subclass supplies: every item of a
 /// sequence predicts the items within <c>window</c> positions of it through two embedding tables (input v, output
 /// u), loss = −log σ(v_c·u_o) − Σ_n log σ(−v_c·u_n) with <c>negatives</c> items n drawn ∝ count^<c>unigram_exponent</c>
-/// (counts of the training sequences, built once per training run). Item vectors are the L2-normalised input
-/// embeddings; a user vector is the recency-weighted mean of their history's item vectors (the last item weighs 1,
-/// the one before <c>decay</c>, then decay², ...), and a score is their dot product. A user without history
+/// (counts of the training sequences, built once per training run). A user vector is the recency-weighted mean of
+/// their history's input embeddings (the last item weighs 1, the one before <c>decay</c>, then decay², ...), and a
+/// score is its dot product with the item vectors: by default the output embeddings, which makes the score the
+/// model's own logit of the item appearing beside the history (popular items keep their larger logits); with
+/// <c>item_vectors=input</c> both sides are L2-normalised input embeddings, i.e. item-to-item cosine as in the
+/// Item2Vec paper, which on MovieLens-100K ranks far below popularity (docs/quality.md). A user without history
 /// scores all zeros.
 /// </summary>
 public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRecommender<TOptions>(options)
@@ -70,11 +86,15 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
     private double[] _keepProbability = [];
     private float[] _users = [];
     private float[] _items = [];
+    private float[] _history = [];
 
     /// <summary>The L2-normalised input embeddings, [items × embedding].</summary>
     public override float[] ItemVectors => _items;
 
     public override int VectorSize => Options.EmbeddingSize;
+
+    /// <summary>The input embeddings a user vector averages, [items × embedding] (L2-normalised when item_vectors=input).</summary>
+    public float[] HistoryVectors => _history;
 
     public override void Score(int user, Span<float> scores)
     {
@@ -169,6 +189,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
     {
         var d = Options.EmbeddingSize;
         var items = _network!.InputEmbeddings();
+        _history = Options.ItemVectorKind == SkipGramItemVectors.Input ? items : (float[])items.Clone();
         for (var i = 0; i < items.Length / d; i++)
         {
             var row = items.AsSpan(i * d, d);
@@ -178,7 +199,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
                 System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
             }
         }
-        _items = items;
+        _items = Options.ItemVectorKind == SkipGramItemVectors.Input ? items : _network.OutputEmbeddings();
         var users = new float[histories.UserCount * d];
         for (var u = 0; u < histories.UserCount; u++)
         {
@@ -194,7 +215,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
         double weight = 1, total = 0;
         for (var p = history.Count - 1; p >= 0; p--, weight *= Options.Decay)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_items.AsSpan(history[p] * d, d), (float)weight, vector, vector);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_history.AsSpan(history[p] * d, d), (float)weight, vector, vector);
             total += weight;
         }
         if (total > 0)
@@ -282,5 +303,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
         }
 
         public float[] InputEmbeddings() => input_embedding.weight!.cpu().data<float>().ToArray();
+
+        public float[] OutputEmbeddings() => output_embedding.weight!.cpu().data<float>().ToArray();
     }
 }

@@ -7,16 +7,6 @@ using static TorchSharp.torch;
 
 namespace RecSys.Models.Recall;
 
-/// <summary>How <see cref="TwoTowerRecommender"/> compares a user vector with an item vector.</summary>
-public enum TowerSimilarity
-{
-    /// <summary>Cosine similarity divided by the temperature (vectors are L2-normalised).</summary>
-    Cosine,
-
-    /// <summary>Plain dot product divided by the temperature.</summary>
-    Dot,
-}
-
 /// <summary>Options for <see cref="TwoTowerRecommender"/>.</summary>
 public sealed record TwoTowerOptions : SampledSoftmaxOptions
 {
@@ -26,6 +16,8 @@ public sealed record TwoTowerOptions : SampledSoftmaxOptions
         BatchSize = 512;
         LearningRate = 1e-3;
         Patience = 3;
+        Similarity = TowerSimilarity.Cosine;
+        Temperature = 0.1;
     }
 
     [Option("embedding", "(int) user and item id embedding size")]
@@ -46,12 +38,6 @@ public sealed record TwoTowerOptions : SampledSoftmaxOptions
     [Option("dropout", "(double) dropout after each tower's hidden layer")]
     public double Dropout { get; init; } = 0.1;
 
-    [Option("similarity", "(cosine|dot) how the towers' outputs are compared")]
-    public TowerSimilarity Similarity { get; init; } = TowerSimilarity.Cosine;
-
-    [Option("temperature", "(double) logits are similarity / temperature")]
-    public double Temperature { get; init; } = 0.1;
-
     public override IEnumerable<string> Validate()
     {
         foreach (var problem in base.Validate())
@@ -64,7 +50,6 @@ public sealed record TwoTowerOptions : SampledSoftmaxOptions
         if (HiddenSize is < 1 or > 8192) yield return "hidden must be from 1 to 8192";
         if (OutputSize is < 1 or > 4096) yield return "output must be from 1 to 4096";
         if (Dropout is < 0 or >= 1) yield return "dropout must be in [0, 1)";
-        if (Temperature is <= 0 or > 100) yield return "temperature must be in (0, 100]";
     }
 }
 
@@ -152,9 +137,6 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null) : Sampl
             f.GenreMask.index_select(0, ids).to(Device),
             f.Title.index_select(0, ids).to(Device)));
     }
-
-    private Tensor Normalise(Tensor vectors) =>
-        Options.Similarity == TowerSimilarity.Cosine ? nn.functional.normalize(vectors, p: 2, dim: 1) : vectors;
 
     private static (long[] Users, long[] Items) Pairs(UserItemMatrix matrix)
     {

@@ -25,7 +25,10 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
         Epochs = 40;
         BatchSize = 256;
         LearningRate = 1e-3;
-        Patience = 3;
+        WeightDecay = 1e-6;
+        Patience = 6;
+        Similarity = TowerSimilarity.Cosine;
+        Temperature = 0.1;
     }
 
     [Option("embedding", "(int) watched-item embedding size (the history is their mean)")]
@@ -41,13 +44,13 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
     public int OutputSize { get; init; } = 64;
 
     [Option("max_len", "(int) most recent items pooled into the history")]
-    public int MaxLength { get; init; } = 50;
+    public int MaxLength { get; init; } = 300;
 
     [Option("dropout", "(double) dropout after the hidden layer")]
-    public double Dropout { get; init; } = 0.1;
+    public double Dropout { get; init; } = 0.3;
 
     [Option("context", "(previous|all) a training example's history: the items before its target, or the user's other items")]
-    public HistoryContext Context { get; init; } = HistoryContext.Previous;
+    public HistoryContext Context { get; init; } = HistoryContext.All;
 
     public override IEnumerable<string> Validate()
     {
@@ -68,10 +71,14 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
 /// YouTube-DNN candidate generation (Covington et al., "Deep Neural Networks for YouTube Recommendations", RecSys
 /// 2016): the mean of the embeddings of the user's last <c>max_len</c> items, concatenated with demographic
 /// embeddings (gender, age bucket, occupation), goes through a ReLU layer to the user vector; a separate item table
-/// holds the softmax vectors. Trained to predict each training item from the items before it (the paper's
-/// "predicting the next watch", which beats predicting a held-out item from both sides), with
-/// <see cref="SampledSoftmax"/>. The user vector needs no user id, so new users and every event update it from
-/// their history alone; scores are dot products, so the softmax vectors are what serving indexes for ANN.
+/// holds the softmax vectors. Trained with <see cref="SampledSoftmax"/> to predict each training item from a
+/// history: with <c>context=previous</c> the items before it (the paper's "predicting the next watch", right when
+/// the test is the future); by default (<c>context=all</c>) up to <c>max_len</c> of the user's other items, which
+/// matches a random hold-out such as the ratio protocol (recall@10 0.2519 against 0.2375 for the best
+/// <c>previous</c> run on MovieLens-100K). Vectors are compared by cosine over a temperature of 0.1 (as Yi et al.
+/// 2019; plain dot products reached 0.2375). The user vector needs no user id, so new users and every event update
+/// it from their history alone; scores are dot products of the (normalised) vectors, so the softmax vectors are
+/// what serving indexes for ANN.
 /// </summary>
 public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : SampledSoftmaxRecommender<YouTubeDnnOptions>(options ?? new YouTubeDnnOptions())
 {
@@ -91,7 +98,7 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
         using var scope = NewDisposeScope();
         network.eval();
         var (items, mask) = Histories([history]);
-        return network.User(items, mask, _userFeatures!.index_select(0, tensor(new long[] { user })).to(Device)).cpu().data<float>().ToArray();
+        return Normalise(network.User(items, mask, _userFeatures!.index_select(0, tensor(new long[] { user })).to(Device))).cpu().data<float>().ToArray();
     }
 
     protected override nn.Module CreateTowers(TrainingData data, DeterministicRandom random)
@@ -145,16 +152,16 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
         var users = network.User(items, mask, _userFeatures!.index_select(0, tensor(b.Users)).to(Device));
         var positives = network.ItemVectors(tensor(b.Targets, device: Device));
         var negatives = b.Negatives.Length > 0 ? network.ItemVectors(tensor(b.Negatives, device: Device)) : null;
-        return Softmax.Loss(users, positives, b.Targets, negatives, b.Negatives, temperature: 1);
+        return Softmax.Loss(Normalise(users), Normalise(positives), b.Targets, negatives is null ? null : Normalise(negatives), b.Negatives, Options.Temperature);
     }
 
     protected override Tensor UserVectors(long[] users, UserSequences histories)
     {
         var (items, mask) = Histories([.. users.Select(u => (IReadOnlyList<int>)Last(histories[(int)u], histories[(int)u].Count))]);
-        return _network!.User(items, mask, _userFeatures!.index_select(0, tensor(users)).to(Device));
+        return Normalise(_network!.User(items, mask, _userFeatures!.index_select(0, tensor(users)).to(Device)));
     }
 
-    protected override Tensor ItemVectorsOf(long[] items) => _network!.ItemVectors(tensor(items, device: Device));
+    protected override Tensor ItemVectorsOf(long[] items) => Normalise(_network!.ItemVectors(tensor(items, device: Device)));
 
     /// <summary>The last max_len items of <paramref name="sequence"/> before position <paramref name="end"/>.</summary>
     private int[] Last(IReadOnlyList<int> sequence, int end)

@@ -18,6 +18,16 @@ public enum NegativeSampling
     Popularity,
 }
 
+/// <summary>How a sampled-softmax model (two-tower, YouTube-DNN) compares a user vector with an item vector.</summary>
+public enum TowerSimilarity
+{
+    /// <summary>Cosine similarity divided by the temperature (vectors are L2-normalised).</summary>
+    Cosine,
+
+    /// <summary>Plain dot product divided by the temperature.</summary>
+    Dot,
+}
+
 /// <summary>Options of the models trained with <see cref="SampledSoftmax"/> (two-tower, YouTube-DNN).</summary>
 public abstract record SampledSoftmaxOptions : NeuralOptions
 {
@@ -33,6 +43,12 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
     [Option("logq", "(double) subtract this × log(sampling probability) from each logit (Yi et al., RecSys 2019): 1 corrects the sampling bias fully, 0 not at all, between keeps some popularity")]
     public double LogQCorrection { get; init; } = 1;
 
+    [Option("similarity", "(cosine|dot) how user and item vectors are compared")]
+    public TowerSimilarity Similarity { get; init; } = TowerSimilarity.Dot;
+
+    [Option("temperature", "(double) logits are similarity / temperature")]
+    public double Temperature { get; init; } = 1;
+
     public override IEnumerable<string> Validate()
     {
         foreach (var problem in base.Validate())
@@ -42,6 +58,7 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
         if (Negatives is < 1 or > 1_000_000) yield return "negatives must be from 1 to 1000000";
         if (PopularityExponent is < 0 or > 2) yield return "pop_exponent must be from 0 to 2";
         if (LogQCorrection is < 0 or > 1) yield return "logq must be from 0 to 1";
+        if (Temperature is <= 0 or > 100) yield return "temperature must be in (0, 100]";
     }
 }
 

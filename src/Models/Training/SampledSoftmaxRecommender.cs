@@ -53,6 +53,10 @@ public abstract class SampledSoftmaxRecommender<TOptions>(TOptions options) : Ne
     /// <summary>Item vectors [n, <see cref="NeuralRecommender{T}.VectorSize"/>].</summary>
     protected abstract Tensor ItemVectorsOf(long[] items);
 
+    /// <summary>The vectors as compared: L2-normalised rows under cosine similarity, unchanged under dot.</summary>
+    protected Tensor Normalise(Tensor vectors) =>
+        Options.Similarity == TowerSimilarity.Cosine ? nn.functional.normalize(vectors, p: 2, dim: 1) : vectors;
+
     protected override void PrepareScoring(UserSequences histories, TrainingData data)
     {
         _items = Rows(data.ItemCount, ItemVectorsOf);
