@@ -8,7 +8,8 @@ namespace RecSys.Models.Torch;
 /// <summary>
 /// Initialises a network's parameters from our seeded generator rather than torch's process-wide one (which any
 /// other code may reseed), with the usual scale per layer: Xavier-normal embeddings, uniform ±1/√fan-in for linear
-/// and recurrent weights, zero biases, unit layer-norm gains.
+/// and recurrent weights, zero biases, unit layer-norm and batch-norm gains, PReLU slopes at PyTorch's 0.25 (a
+/// zero gain would make a batch norm output its bias only, a zero slope would make PReLU a ReLU).
 /// </summary>
 public static class TorchInit
 {
@@ -26,8 +27,11 @@ public static class TorchInit
                     case Embedding:
                         Fill(parameter, () => Math.Sqrt(2.0 / (shape[0] + shape[1])) * random.NextGaussian());
                         break;
-                    case LayerNorm:
+                    case LayerNorm or BatchNorm1d:
                         Fill(parameter, () => name == "weight" ? 1.0 : 0.0);
+                        break;
+                    case PReLU:
+                        Fill(parameter, () => 0.25);
                         break;
                     case GRU or LSTM or RNN:
                         var hiddenBound = 1.0 / Math.Sqrt(shape[0] / (module is GRU ? 3.0 : module is LSTM ? 4.0 : 1.0));

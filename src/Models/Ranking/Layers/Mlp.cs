@@ -12,7 +12,7 @@ namespace RecSys.Models.Ranking.Layers;
 /// <para>
 /// Input [..., input], output [..., <see cref="OutputSize"/>]: leading dimensions are flattened for the batch norm
 /// and Dice statistics (each row is one sample) and restored afterwards. With no hidden sizes the MLP is the
-/// identity. Initialise the model with <see cref="LayerInit.Seeded"/> (batch-norm gains and PReLU slopes).
+/// identity. Initialise the model with <see cref="Torch.TorchInit.Seeded"/> (batch-norm gains 1, PReLU slopes 0.25).
 /// </para>
 /// </summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>

@@ -1,4 +1,5 @@
 using RecSys.Models.Data;
+using RecSys.Models.Torch;
 using RecSys.Models.Ranking.Layers;
 using TorchSharp;
 using static RecSys.Models.Tests.Ranking.Layers.LayerTestKit;
@@ -67,7 +68,7 @@ public class InteractionLayerTests
     {
         using var scope = NewDisposeScope();
         using var cross = new CrossNetwork(3, 1, CrossNetworkKind.Matrix);
-        LayerInit.Seeded(cross, new DeterministicRandom(3));
+        TorchInit.Seeded(cross, new DeterministicRandom(3));
         Set(cross, "kernels.0.bias", 0.1f, 0.2f, -0.3f);
         var x = Normal(4, 2, 3);
 
@@ -108,7 +109,7 @@ public class InteractionLayerTests
         using var scope = NewDisposeScope();
         const int d = 3, r = 2;
         using var mix = new CrossNetworkMix(d, 1, experts: 1, rank: r);
-        LayerInit.Seeded(mix, new DeterministicRandom(8));
+        TorchInit.Seeded(mix, new DeterministicRandom(8));
         Set(mix, "layers.0.bias", 0.1f, -0.2f, 0.3f);
         var x = Normal(9, 2, d);
 
@@ -153,7 +154,7 @@ public class InteractionLayerTests
         using var scope = NewDisposeScope();
         const int b = 2, f = 3, d = 4, h = 2;
         using var cin = new CompressedInteraction(f, [h], splitHalf: false);
-        LayerInit.Seeded(cin, new DeterministicRandom(4));
+        TorchInit.Seeded(cin, new DeterministicRandom(4));
         Set(cin, "convolutions.0.bias", 0.5f, -0.25f);
         var x = Normal(6, b, f, d);
 

@@ -36,7 +36,7 @@ public class LayerTrainingTests
         using var scope = NewDisposeScope();
         const int n = 64, f = 4, d = 3;
         using var model = new TinyDeepFm(f, d);
-        LayerInit.Seeded(model, new DeterministicRandom(7));
+        TorchInit.Seeded(model, new DeterministicRandom(7));
         var x = Normal(1, n, f, d);
         var target = (x.sum(1) * Normal(2, 1, d)).sum(-1, keepdim: true);           // [N, 1], a linear signal
         using var optimizer = new AdamOptimizer(model.parameters(), learningRate: 0.01);

@@ -21,7 +21,7 @@ public class MlpAndDiceTests
     {
         using var scope = NewDisposeScope();
         using var mlp = new Mlp(6, [8, 4], dropout: 0.2, seed: 1, activation, batchNorm);
-        LayerInit.Seeded(mlp, new DeterministicRandom(1));
+        TorchInit.Seeded(mlp, new DeterministicRandom(1));
 
         Assert.Equal(4, mlp.OutputSize);
         Assert.Equal(new long[] { 5, 4 }, mlp.forward(Normal(2, 5, 6)).shape);
@@ -49,8 +49,8 @@ public class MlpAndDiceTests
         using var scope = NewDisposeScope();
         using var bn = new Mlp(4, [3, 2], 0, 1, "prelu", batchNorm: true);
         using var dice = new Mlp(4, [3], 0, 1, "dice");
-        LayerInit.Seeded(bn, new DeterministicRandom(5));
-        LayerInit.Seeded(dice, new DeterministicRandom(5));
+        TorchInit.Seeded(bn, new DeterministicRandom(5));
+        TorchInit.Seeded(dice, new DeterministicRandom(5));
 
         Assert.Equal(
             ["linears.0.weight", "linears.0.bias", "linears.1.weight", "linears.1.bias", "batch_norms.0.weight", "batch_norms.0.bias", "batch_norms.1.weight", "batch_norms.1.bias", "activations.0.weight", "activations.1.weight"],

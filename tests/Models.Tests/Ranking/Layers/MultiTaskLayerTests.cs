@@ -1,4 +1,5 @@
 using RecSys.Models.Data;
+using RecSys.Models.Torch;
 using RecSys.Models.Ranking.Layers;
 using TorchSharp;
 using static RecSys.Models.Tests.Ranking.Layers.LayerTestKit;
@@ -13,7 +14,7 @@ public class MultiTaskLayerTests
     {
         using var scope = NewDisposeScope();
         using var mmoe = new MixtureOfExperts(input: 6, experts: 3, tasks: 2, expertHidden: [8, 4], dropout: 0.1, seed: 1);
-        LayerInit.Seeded(mmoe, new DeterministicRandom(1));
+        TorchInit.Seeded(mmoe, new DeterministicRandom(1));
         var x = Normal(1, 5, 6);
 
         var outputs = mmoe.forward(x);
@@ -33,7 +34,7 @@ public class MultiTaskLayerTests
     {
         using var scope = NewDisposeScope();
         using var mmoe = new MixtureOfExperts(4, 2, 1, [3], 0, 1);
-        LayerInit.Seeded(mmoe, new DeterministicRandom(2));
+        TorchInit.Seeded(mmoe, new DeterministicRandom(2));
         var x = Normal(3, 2, 4);
 
         var output = mmoe.forward(x)[0];
@@ -53,7 +54,7 @@ public class MultiTaskLayerTests
     {
         using var scope = NewDisposeScope();
         using var ple = new ProgressiveLayeredExtraction(input: 6, tasks: 3, levels, taskExperts: 2, sharedExperts: 1, expertHidden: [8, 4], dropout: 0.1, seed: 1);
-        LayerInit.Seeded(ple, new DeterministicRandom(1));
+        TorchInit.Seeded(ple, new DeterministicRandom(1));
 
         var outputs = ple.forward(Normal(1, 5, 6));
 

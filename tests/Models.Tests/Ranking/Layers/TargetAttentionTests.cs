@@ -1,4 +1,5 @@
 using RecSys.Models.Data;
+using RecSys.Models.Torch;
 using RecSys.Models.Ranking.Layers;
 using TorchSharp;
 using static RecSys.Models.Tests.Ranking.Layers.LayerTestKit;
@@ -16,7 +17,7 @@ public class TargetAttentionTests
     private static TargetAttention Create(bool normalize, string activation = "dice")
     {
         var attention = new TargetAttention(D, [8, 4], seed: 1, activation, normalize);
-        LayerInit.Seeded(attention, new DeterministicRandom(2));
+        TorchInit.Seeded(attention, new DeterministicRandom(2));
         return attention;
     }
 
