@@ -104,6 +104,10 @@ public sealed class UserHistories
 /// <summary>Builds CTR datasets from interaction data.</summary>
 public static class CtrData
 {
+    /// <summary><see cref="CtrLabelling.Implicit"/> when every interaction has the same rating (no explicit feedback), else <see cref="CtrLabelling.Ratings"/>.</summary>
+    public static CtrLabelling DefaultLabelling(InteractionDataset dataset) =>
+        dataset.Interactions.Length > 0 && dataset.Interactions.Any(i => i.Rating != dataset.Interactions[0].Rating) ? CtrLabelling.Ratings : CtrLabelling.Implicit;
+
     /// <summary>
     /// Random split of all interactions (not per user; RecBole's "RS" with order RO and no grouping, as in its
     /// context-aware benchmark) into train/validation/test by <see cref="CtrOptions.TrainRatio"/>, then
@@ -112,14 +116,14 @@ public static class CtrData
     public static CtrSplit Split(InteractionDataset dataset, CtrOptions? options = null)
     {
         options ??= new CtrOptions();
-        if (options.TrainRatio <= 0 || options.ValidationRatio < 0 || options.TrainRatio + options.ValidationRatio >= 1)
+        if (options.TrainRatio <= 0 || options.ValidationRatio < 0 || options.TrainRatio + options.ValidationRatio > 1 + 1e-9)
         {
-            throw new ArgumentException($"ratios {options.TrainRatio}:{options.ValidationRatio} leave no test part", nameof(options));
+            throw new ArgumentException($"ratios {options.TrainRatio}:{options.ValidationRatio} must be positive and add up to at most 1", nameof(options));
         }
         var shuffled = (Interaction[])dataset.Interactions.Clone();
         new DeterministicRandom(options.Seed).Shuffle(shuffled);
-        var trainEnd = (int)(options.TrainRatio * shuffled.Length);
-        var validEnd = (int)((options.TrainRatio + options.ValidationRatio) * shuffled.Length);
+        var trainEnd = (int)Math.Round(options.TrainRatio * shuffled.Length, 9); // floor, but 0.8 × 100000 must give 80000
+        var validEnd = Math.Min(shuffled.Length, (int)Math.Round((options.TrainRatio + options.ValidationRatio) * shuffled.Length, 9));
         var split = Build(dataset, shuffled[..trainEnd], shuffled[trainEnd..validEnd], shuffled[validEnd..], options);
         var ratio = $"{options.TrainRatio:0.##}/{options.ValidationRatio:0.##}/{1 - options.TrainRatio - options.ValidationRatio:0.##}";
         return split with { Protocol = $"ctr(random {ratio}, {options.Labelling.ToString().ToLowerInvariant()}, seed {options.Seed})" };

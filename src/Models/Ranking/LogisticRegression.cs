@@ -34,10 +34,7 @@ public sealed class LogisticRegression(LogisticRegressionOptions? options = null
             dense = denseCount > 0 ? nn.Linear(denseCount, tasks, hasBias: false) : null;
             bias = nn.Parameter(zeros(tasks));
             RegisterComponents();
-            if (dense is not null)
-            {
-                TorchInit.Seeded(dense, random);
-            }
+            TorchInit.Seeded(this, random); // (named_modules() leaves out the module it is called on: seed from here)
         }
 
         /// <summary>Fields [B, F, T] (weights), dense [B, Dn] → [B, T].</summary>
