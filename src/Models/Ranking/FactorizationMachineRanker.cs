@@ -19,7 +19,7 @@ public sealed class FactorizationMachineRanker(FactorizationMachineOptions? opti
     public override string Name => "fm";
 
     protected override RankingNetwork CreateNetwork(FeatureMap map, DeterministicRandom random) =>
-        new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count), CreateEmbeddings(map, random), random);
+        new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count), CreateEmbeddings(map, random));
 
     /// <summary>Fields [B, F, D] → Σ_{i&lt;j} ⟨v_i, v_j⟩ as [B, 1].</summary>
     internal static Tensor Interaction(Tensor fields)
@@ -35,11 +35,11 @@ public sealed class FactorizationMachineRanker(FactorizationMachineOptions? opti
         private readonly LogisticRegression.FirstOrder linear;
         private readonly FeatureEmbeddings embeddings;
 
-        public Network(FeatureEmbeddings firstOrder, FeatureEmbeddings factors, DeterministicRandom random)
+        public Network(FeatureEmbeddings firstOrder, FeatureEmbeddings factors)
             : base("fm")
         {
             weights = firstOrder;
-            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, firstOrder.Map.Tasks.Count, random);
+            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, firstOrder.Map.Tasks.Count);
             embeddings = factors;
             RegisterComponents();
         }

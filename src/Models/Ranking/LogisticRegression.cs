@@ -7,7 +7,15 @@ using static TorchSharp.torch;
 namespace RecSys.Models.Ranking;
 
 /// <summary>Options for <see cref="LogisticRegression"/> (it has no hidden layers: embedding and dropout are unused).</summary>
-public sealed record LogisticRegressionOptions : RankerOptions;
+public sealed record LogisticRegressionOptions : RankerOptions
+{
+    public LogisticRegressionOptions()
+    {
+        // One weight per id learns slowly at 1e-3 (valid AUC still rising after 30 epochs on MovieLens-100K);
+        // at 1e-2 it converges in about 8 epochs to a slightly better AUC (0.7797 vs 0.7677).
+        LearningRate = 1e-2;
+    }
+}
 
 /// <summary>
 /// Logistic regression over the declared features (the CTR baseline of RecBole's context-aware models and
@@ -20,7 +28,7 @@ public sealed class LogisticRegression(LogisticRegressionOptions? options = null
     public override string Name => "lr";
 
     protected override RankingNetwork CreateNetwork(FeatureMap map, DeterministicRandom random) =>
-        new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count), random);
+        new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count));
 
     /// <summary>The first-order term shared with FM: [B, T] logits from T-column "embeddings" plus dense weights and bias.</summary>
     internal sealed class FirstOrder : nn.Module<EmbeddedBatch, Tensor>
@@ -28,13 +36,17 @@ public sealed class LogisticRegression(LogisticRegressionOptions? options = null
         private readonly Linear? dense;
         private readonly Parameter bias;
 
-        public FirstOrder(int denseCount, int tasks, DeterministicRandom random)
+        public FirstOrder(int denseCount, int tasks)
             : base("first_order")
         {
             dense = denseCount > 0 ? nn.Linear(denseCount, tasks, hasBias: false) : null;
             bias = nn.Parameter(zeros(tasks));
             RegisterComponents();
-            TorchInit.Seeded(this, random); // (named_modules() leaves out the module it is called on: seed from here)
+            if (dense is not null)
+            {
+                using var noGrad = no_grad();
+                dense.weight!.zero_(); // logistic regression starts from zero weights, as usual
+            }
         }
 
         /// <summary>Fields [B, F, T] (weights), dense [B, Dn] → [B, T].</summary>
@@ -50,11 +62,11 @@ public sealed class LogisticRegression(LogisticRegressionOptions? options = null
         private readonly FeatureEmbeddings embeddings;
         private readonly FirstOrder linear;
 
-        public Network(FeatureEmbeddings weights, DeterministicRandom random)
+        public Network(FeatureEmbeddings weights)
             : base("lr")
         {
             embeddings = weights;
-            linear = new FirstOrder(weights.DenseCount, weights.Map.Tasks.Count, random);
+            linear = new FirstOrder(weights.DenseCount, weights.Map.Tasks.Count);
             RegisterComponents();
         }
 
