@@ -1,5 +1,6 @@
 using RecSys.Cli.Commands;
 using RecSys.Models.Data;
+using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
 
 namespace RecSys.Cli;
@@ -20,7 +21,8 @@ public static class CliApp
         commands:
           data stats --data <spec>        users, items, interactions, density, rating histogram
           eval --data <spec>              train and evaluate models; prints a comparison table
-               [--protocol msr|ratio|loo|temporal]   (default msr: 75/25 per item, as Microsoft Recommenders)
+               [--protocol msr|ratio|loo|temporal|ctr]   (default msr: 75/25 per item, as Microsoft Recommenders;
+                                                          ctr: rankers lr,fm on a random 8:1:1 split, auc/gauc/logloss)
                [--models {string.Join(',', EvalCommand.DefaultModels)}]
                [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')
@@ -29,6 +31,7 @@ public static class CliApp
           train --data <spec> --models gru4rec,sasrec --out <folder>
                                           train on all but each user's last item (early stopping on it) and
                                           write one artifact folder per model: manifest.json, weights, vectors
+                                          (rankers such as lr,fm: 90/10 random split, weights + feature map)
           models                          every model option with its default
 
         data options (data stats, eval):
@@ -91,7 +94,7 @@ public static class CliApp
 
     private static int Models(TextWriter output)
     {
-        foreach (var group in RecommenderCatalog.Options().GroupBy(o => o.Model))
+        foreach (var group in RecommenderCatalog.Options().Concat(RankerCatalog.Options()).GroupBy(o => o.Model))
         {
             output.WriteLine(group.Key);
             foreach (var (_, option, value, description) in group)

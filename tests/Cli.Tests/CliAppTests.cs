@@ -217,3 +217,65 @@ public sealed class TrainCommandTests : IDisposable
         Assert.StartsWith("recsys: ", _error.ToString());
     }
 }
+
+public sealed class CtrCommandTests : IDisposable
+{
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("recsys-ctr-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private int Run(params string[] args) => CliApp.Run(args, _output, _error);
+
+    [Fact]
+    public void Ctr_protocol_prints_auc_gauc_and_logloss_per_ranker()
+    {
+        var exitCode = Run(
+            "eval", "--data", "synthetic:users=120,items=60,seed=4", "--protocol", "ctr", "--models", "lr,fm",
+            "--set", "lr.epochs=2", "--set", "fm.epochs=2", "--set", "fm.embedding=4", "--seed", "3", "--device", "cpu", "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        var table = _output.ToString();
+        Assert.Contains("task like", table);
+        Assert.Matches(@"model\s+auc\s+gauc\s+logloss\s+valid auc\s+train s", table);
+        Assert.Matches(@"\nlr\s+0\.\d{4}\s+0\.\d{4}\s+\d\.\d{4}", table);
+        Assert.Matches(@"\nfm\s+0\.\d{4}\s+0\.\d{4}\s+\d\.\d{4}", table);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        Assert.Equal("ctr", json.RootElement.GetProperty("protocol").GetString());
+        Assert.Contains("embedding=4", json.RootElement.GetProperty("results")[1].GetProperty("options").GetString());
+    }
+
+    [Fact]
+    public void Train_writes_a_ranker_artifact_that_loads_back()
+    {
+        var exitCode = Run("train", "--data", "synthetic:users=80,items=40,seed=2", "--models", "lr", "--set", "lr.epochs=1", "--device", "cpu", "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        var folder = Path.Combine(_folder, "lr");
+        foreach (var file in new[] { "manifest.json", "weights.bin", "feature_map.json", "features.json", "users.txt", "items.txt" })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        }
+        var (manifest, ranker, features, _, items) = RecSys.Models.Artifacts.RankerArtifact.Load(folder, "cpu");
+        using var _ = ranker;
+        Assert.Equal("ranking", manifest.Stage);
+        Assert.True(manifest.Metrics.ContainsKey("validation_auc"));
+        Assert.Equal(40, items.Count);
+        Assert.Equal(3, new RecSys.Models.Ranking.CandidateScorer(ranker, features).Score(new(features.User(0), [1, 2], [3, 4, 5], 0), 0).Length);
+    }
+
+    [Theory]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr,deepfm")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "itemcf")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--set", "lr.epochs=0")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--set", "lr.depth=3")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "fm", "--set", "fm.embedding=x")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--k", "10")]
+    [InlineData("train", "--data", "synthetic", "--models", "lr", "--set", "lr.lr=-1", "--out", "x")]
+    public void Bad_rankers_and_options_exit_with_code_2(params string[] args)
+    {
+        Assert.Equal(2, Run(args));
+        Assert.StartsWith("recsys: ", _error.ToString());
+    }
+}

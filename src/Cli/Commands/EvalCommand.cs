@@ -11,7 +11,7 @@ namespace RecSys.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal"];
+    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal", "ctr"];
     public static readonly string[] DefaultModels = ["pop", "itemcf", "usercf", "bpr", "als", "ease"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
@@ -26,6 +26,10 @@ internal static class EvalCommand
         if (!Protocols.Contains(protocol))
         {
             throw new UsageException($"--protocol '{protocol}' is not one of {string.Join(", ", Protocols)}");
+        }
+        if (protocol == "ctr")
+        {
+            return CtrEvalCommand.Run(arguments, output, error); // rankers, not recall models
         }
         var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -11,6 +11,9 @@ public sealed record ArtifactManifest
 
     public int Format { get; init; } = CurrentFormat;
 
+    /// <summary>"recall" (item vectors for ANN, <see cref="ModelArtifact"/>) or "ranking" (a CTR model, <see cref="RankerArtifact"/>).</summary>
+    public string Stage { get; init; } = ArtifactStages.Recall;
+
     /// <summary>Catalogue name, e.g. "sasrec".</summary>
     public required string Model { get; init; }
 
@@ -32,6 +35,13 @@ public sealed record ArtifactManifest
     public Dictionary<string, double> Metrics { get; init; } = [];
 
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>Values of <see cref="ArtifactManifest.Stage"/>.</summary>
+public static class ArtifactStages
+{
+    public const string Recall = "recall";
+    public const string Ranking = "ranking";
 }
 
 /// <summary>A model that can be written to and read from an artifact folder.</summary>
@@ -61,7 +71,7 @@ public interface IArtifactModel : IRecommender
 /// </summary>
 public static class ModelArtifact
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static void Save(string folder, IArtifactModel model, InteractionDataset dataset, IReadOnlyDictionary<string, double>? metrics = null)
     {
@@ -113,6 +123,10 @@ public static class ModelArtifact
     public static (ArtifactManifest Manifest, IArtifactModel Model, IdVocabulary Users, IdVocabulary Items) Load(string folder)
     {
         var manifest = ReadManifest(folder);
+        if (manifest.Stage != ArtifactStages.Recall)
+        {
+            throw new InvalidDataException($"{folder} holds a {manifest.Stage} model; load it with RankerArtifact.Load");
+        }
         var model = RecommenderCatalog.Create(manifest.Model, manifest.Options) as IArtifactModel
             ?? throw new InvalidDataException($"model '{manifest.Model}' cannot be loaded from an artifact");
         model.LoadWeights(Path.Combine(folder, "weights.bin"), manifest.Users, manifest.Items);
@@ -139,7 +153,7 @@ public static class ModelArtifact
     }
 
     /// <summary>"a=1, b=x" (as <see cref="ModelOptions.Format"/> writes it) → {a: 1, b: x}.</summary>
-    private static Dictionary<string, string> ParseOptions(string described) =>
+    internal static Dictionary<string, string> ParseOptions(string described) =>
         described.Split(", ", StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
             .ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
