@@ -1,4 +1,5 @@
 using RecSys.Models.Data;
+using RecSys.Models.Ranking.Layers;
 using RecSys.Models.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,8 +12,8 @@ public sealed record FactorizationMachineOptions : RankerOptions;
 /// <summary>
 /// Factorization machine (Rendle, "Factorization Machines", ICDM 2010) over the field stack: logit_t = first-order
 /// terms (as <see cref="LogisticRegression"/>) + Σ_{i&lt;j} ⟨v_i, v_j⟩, the pairwise term computed in O(F·D) as
-/// ½ Σ_d ((Σ_f v_fd)² − Σ_f v_fd²). The interaction is shared by all tasks. The computation is written here for now;
-/// the shared FM layer replaces it once it exists.
+/// ½ Σ_d ((Σ_f v_fd)² − Σ_f v_fd²) by the shared <see cref="FactorizationMachine"/> layer. The interaction is shared
+/// by all tasks.
 /// </summary>
 public sealed class FactorizationMachineRanker(FactorizationMachineOptions? options = null) : RankingModel<FactorizationMachineOptions>(options ?? new FactorizationMachineOptions())
 {
@@ -21,19 +22,12 @@ public sealed class FactorizationMachineRanker(FactorizationMachineOptions? opti
     protected override RankingNetwork CreateNetwork(FeatureMap map, DeterministicRandom random) =>
         new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count), CreateEmbeddings(map, random));
 
-    /// <summary>Fields [B, F, D] → Σ_{i&lt;j} ⟨v_i, v_j⟩ as [B, 1].</summary>
-    internal static Tensor Interaction(Tensor fields)
-    {
-        var sum = fields.sum(1);                        // [B, D]
-        var sumOfSquares = (fields * fields).sum(1);    // [B, D]
-        return (sum * sum - sumOfSquares).sum(1, keepdim: true).mul(0.5.Held()); // [B, 1]
-    }
-
     private sealed class Network : RankingNetwork
     {
         private readonly FeatureEmbeddings weights;
         private readonly LogisticRegression.FirstOrder linear;
         private readonly FeatureEmbeddings embeddings;
+        private readonly FactorizationMachine pairs;
 
         public Network(FeatureEmbeddings firstOrder, FeatureEmbeddings factors)
             : base("fm")
@@ -41,13 +35,14 @@ public sealed class FactorizationMachineRanker(FactorizationMachineOptions? opti
             weights = firstOrder;
             linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, firstOrder.Map.Tasks.Count);
             embeddings = factors;
+            pairs = new FactorizationMachine();
             RegisterComponents();
         }
 
         public override Tensor forward(CtrBatch batch)
         {
             var first = linear.forward(weights.forward(batch));           // [B, T]
-            var second = Interaction(embeddings.forward(batch).Fields);  // [B, 1]
+            var second = pairs.forward(embeddings.forward(batch).Fields);  // [B, 1]
             return first + second;                                        // [B, T]
         }
     }

@@ -70,33 +70,6 @@ public sealed class RankerTests : IDisposable
     }
 
     [Fact]
-    public void The_fm_interaction_equals_the_sum_over_pairs()
-    {
-        var random = new DeterministicRandom(1);
-        const int batch = 3, fields = 5, size = 4;
-        var values = Enumerable.Range(0, batch * fields * size).Select(_ => (float)random.NextGaussian()).ToArray();
-        using var scope = NewDisposeScope();
-
-        var fast = FactorizationMachineRanker.Interaction(tensor(values, [batch, fields, size])).data<float>().ToArray();
-
-        for (var b = 0; b < batch; b++)
-        {
-            double pairs = 0;
-            for (var i = 0; i < fields; i++)
-            {
-                for (var j = i + 1; j < fields; j++)
-                {
-                    for (var d = 0; d < size; d++)
-                    {
-                        pairs += values[(b * fields + i) * size + d] * values[(b * fields + j) * size + d];
-                    }
-                }
-            }
-            Assert.Equal(pairs, fast[b], 4);
-        }
-    }
-
-    [Fact]
     public void Embeddings_share_tables_pool_with_masks_and_pass_dense_through()
     {
         var map = Split.Train.Map;
