@@ -21,8 +21,12 @@ public static class CliApp
         commands:
           data stats --data <spec>        users, items, interactions, density, rating histogram
           eval --data <spec>              train and evaluate models; prints a comparison table
-               [--protocol msr|ratio|loo|temporal|ctr]   (default msr: 75/25 per item, as Microsoft Recommenders;
-                                                          ctr: rankers lr,fm on a random 8:1:1 split, auc/gauc/logloss)
+               [--protocol msr|ratio|loo|temporal|ctr|two-stage]
+                                                         (default msr: 75/25 per item, as Microsoft Recommenders;
+                                                          ctr: rankers lr,fm on a random 8:1:1 split, auc/gauc/logloss;
+                                                          two-stage: leave-one-out, --recall <model> (default sasrec)
+                                                          top --candidates 200 re-ranked by each ranker in --models,
+                                                          rankers trained with --negatives 4 sampled per interaction)
                [--models {string.Join(',', EvalCommand.DefaultModels)}]
                [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')

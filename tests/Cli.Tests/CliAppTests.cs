@@ -247,6 +247,25 @@ public sealed class CtrCommandTests : IDisposable
     }
 
     [Fact]
+    public void Two_stage_protocol_compares_reranked_candidates_with_the_recall_model()
+    {
+        var exitCode = Run(
+            "eval", "--data", "synthetic:users=120,items=60,seed=4", "--protocol", "two-stage", "--recall", "itemcf", "--models", "lr",
+            "--candidates", "30", "--set", "lr.epochs=2", "--set", "itemcf.k=20", "--seed", "3", "--device", "cpu", "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        var table = _output.ToString();
+        Assert.Contains("itemcf top-30 re-ranked", table);
+        Assert.Matches(@"model\s+ndcg@10\s+hit@10\s+mrr@10\s+recall@10\s+train s", table);
+        Assert.Matches(@"\nitemcf \(recall alone\)\s+0\.\d{4}", table);
+        Assert.Matches(@"\nlr\s+0\.\d{4}\s+0\.\d{4}", table);
+        Assert.Contains("top-30 holds the test item for", _error.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        Assert.Equal("two-stage", json.RootElement.GetProperty("protocol").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
     public void Train_writes_a_ranker_artifact_that_loads_back()
     {
         var exitCode = Run("train", "--data", "synthetic:users=80,items=40,seed=2", "--models", "lr", "--set", "lr.epochs=1", "--device", "cpu", "--out", _folder);
@@ -266,13 +285,21 @@ public sealed class CtrCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr,deepfm")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr,nosuchranker")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "itemcf")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--set", "lr.epochs=0")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--set", "lr.depth=3")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "fm", "--set", "fm.embedding=x")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--k", "10")]
     [InlineData("train", "--data", "synthetic", "--models", "lr", "--set", "lr.lr=-1", "--out", "x")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "ctr", "--models", "lr", "--recall", "pop")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "loo", "--models", "pop", "--candidates", "50")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "lr", "--models", "lr")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "itemcf")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--candidates", "5")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--sampled", "100")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "bpr", "--models", "lr", "--set", "bpr.factors=0")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--set", "fm.epochs=2")]
     public void Bad_rankers_and_options_exit_with_code_2(params string[] args)
     {
         Assert.Equal(2, Run(args));

@@ -24,11 +24,11 @@ internal static class CtrEvalCommand
 
     public static int Run(Arguments arguments, TextWriter output, TextWriter error)
     {
-        foreach (var option in new[] { "--k", "--sampled" })
+        foreach (var option in new[] { "--k", "--sampled", "--recall", "--candidates", "--negatives" })
         {
             if (arguments.Optional(option) is not null)
             {
-                throw new UsageException($"{option} has no meaning for --protocol ctr (it reports auc, gauc and logloss)");
+                throw new UsageException($"{option} has no meaning for --protocol ctr (it trains rankers only and reports auc, gauc and logloss)");
             }
         }
         var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))

@@ -11,14 +11,14 @@ namespace RecSys.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal", "ctr"];
+    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal", "ctr", "two-stage"];
     public static readonly string[] DefaultModels = ["pop", "itemcf", "usercf", "bpr", "als", "ease"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         var arguments = Arguments.Parse(
             args,
-            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core"],
+            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives"],
             ["--skip-bad-lines"],
             repeatable: ["--set"]);
 
@@ -30,6 +30,17 @@ internal static class EvalCommand
         if (protocol == "ctr")
         {
             return CtrEvalCommand.Run(arguments, output, error); // rankers, not recall models
+        }
+        if (protocol == "two-stage")
+        {
+            return TwoStageEvalCommand.Run(arguments, output, error);
+        }
+        foreach (var option in new[] { "--recall", "--candidates", "--negatives" })
+        {
+            if (arguments.Optional(option) is not null)
+            {
+                throw new UsageException($"{option} belongs to --protocol two-stage");
+            }
         }
         var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

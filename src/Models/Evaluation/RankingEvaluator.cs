@@ -138,6 +138,68 @@ public sealed class RankingEvaluator
     /// <summary>Metric key as reported: sampled results carry the sample size in their name.</summary>
     public string Key(string metric) => _options.SampledNegatives is { } n ? $"{metric}/sampled{n}" : metric;
 
+    /// <summary>The evaluated users, in the order of <see cref="TopLists"/> and <see cref="EvaluateLists"/>.</summary>
+    public IReadOnlyList<int> Users => _users;
+
+    /// <summary>
+    /// Every evaluated user's top <paramref name="n"/> of the full ranking (same candidates, exclusions and pessimistic
+    /// ties as the metrics): the first stage of a two-stage evaluation.
+    /// </summary>
+    public int[][] TopLists(IRecommender model, int n, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        var lists = new int[_users.Length][];
+        Parallel.For(
+            0,
+            _users.Length,
+            new ParallelOptions { CancellationToken = cancellation },
+            () => (Scores: new float[_itemCount], Top: new TopK(n)),
+            (u, _, scratch) =>
+            {
+                model.Score(_users[u], scratch.Scores);
+                lists[u] = RankAll(_users[u], scratch.Scores, scratch.Top);
+                return scratch;
+            },
+            _ => { });
+        return lists;
+    }
+
+    /// <summary>
+    /// The metrics of given ranked lists, one per evaluated user in <see cref="Users"/> order (e.g. re-ranked
+    /// candidates); each list is cut to K. Full-ranking mode only.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> EvaluateLists(IReadOnlyList<int[]> lists)
+    {
+        if (lists.Count != _users.Length)
+        {
+            throw new ArgumentException($"{lists.Count} lists for {_users.Length} users", nameof(lists));
+        }
+        if (_options.SampledNegatives is not null)
+        {
+            throw new InvalidOperationException("lists are evaluated in full-ranking mode only");
+        }
+        var cut = lists.Select(l => l.Length > _options.K ? l[.._options.K] : l).ToArray();
+        var results = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var metric in Metrics)
+        {
+            double sum = 0;
+            for (var u = 0; u < _users.Length; u++)
+            {
+                sum += metric.Compute(cut[u], _relevant[_users[u]]);
+            }
+            results[metric.Name] = _users.Length == 0 ? 0 : sum / _users.Length;
+        }
+        foreach (var metric in ListMetrics)
+        {
+            results[metric.Name] = metric.Compute(cut);
+        }
+        return results;
+    }
+
+    /// <summary>The share of evaluated users with at least one relevant item in their list.</summary>
+    public double HitShare(IReadOnlyList<int[]> lists) =>
+        _users.Length == 0 ? 0 : Enumerable.Range(0, _users.Length).Count(u => lists[u].Any(_relevant[_users[u]].Contains)) / (double)_users.Length;
+
     /// <summary>Trains and evaluates <paramref name="model"/>.</summary>
     public EvaluationResult Run(IRecommender model, TrainingContext context, IProgress<TrainingProgress>? scoring = null)
     {

@@ -43,6 +43,13 @@ public sealed record CtrOptions
     public ulong Seed { get; init; } = 42;
 
     public FeatureMapOptions Features { get; init; } = new();
+
+    /// <summary>
+    /// The interactions histories and "seen" sets are built from (null: every interaction of the dataset). The
+    /// two-stage protocol passes training + validation, so nothing about the test items reaches the ranker's data,
+    /// not even by sparing them as negatives.
+    /// </summary>
+    public IReadOnlyList<Interaction>? Known { get; init; }
 }
 
 /// <summary>Train, validation and test examples of one feature map, with the encoded users and items behind them.</summary>
@@ -154,7 +161,7 @@ public static class CtrData
         };
         var map = FeatureMap.Build(options.Features, dataset.UserCount, dataset.ItemCount, vocabularies, tasks, StatisticsPrior.From(train.Select(i => i.Rating)));
         var features = RankingFeatures.Build(map, dataset.UserInfos, dataset.ItemInfos, userStatistics, itemStatistics);
-        var histories = new UserHistories(dataset.UserCount, dataset.Interactions);
+        var histories = new UserHistories(dataset.UserCount, options.Known ?? dataset.Interactions);
         var random = new DeterministicRandom(options.Seed ^ 0x5EED_0F_C7Aul);
 
         CtrDataset Encode(Interaction[] part, bool training)

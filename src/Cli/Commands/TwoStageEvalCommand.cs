@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RecSys.Models.Data;
+using RecSys.Models.Evaluation;
+using RecSys.Models.Ranking;
+using RecSys.Models.Recall;
+
+namespace RecSys.Cli.Commands;
+
+/// <summary>
+/// <c>recsys eval --protocol two-stage --data &lt;spec&gt; --recall sasrec --models lr,din [--candidates 200] [--k 10]
+/// [--negatives 4] [--set model.option=value]... [--seed 42] [--out &lt;folder&gt;] [--device auto|cpu|cuda]</c>: on the
+/// leave-one-out split, the recall model's top candidates per user are re-ranked by each ranker; the table compares
+/// every re-ranked list with the recall model's own.
+/// </summary>
+internal static class TwoStageEvalCommand
+{
+    public const string DefaultRecall = "sasrec";
+    public static readonly string[] DefaultRankers = ["lr", "din"];
+    private static readonly string[] Columns = ["ndcg@10", "hit@10", "mrr@10", "recall@10"];
+
+    public static int Run(Arguments arguments, TextWriter output, TextWriter error)
+    {
+        if (arguments.Optional("--sampled") is not null)
+        {
+            throw new UsageException("--sampled has no meaning for --protocol two-stage (it re-ranks full-ranking candidates)");
+        }
+        var recall = arguments.Optional("--recall") ?? DefaultRecall;
+        if (!RecommenderCatalog.Contains(recall))
+        {
+            throw new UsageException($"--recall '{recall}' is not a recall model; known models: {string.Join(", ", RecommenderCatalog.Names)}");
+        }
+        var rankers = (arguments.Optional("--models") ?? string.Join(',', DefaultRankers))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (rankers.Length == 0)
+        {
+            throw new UsageException($"--models names no ranker; known rankers: {string.Join(", ", RankerCatalog.Names)}");
+        }
+        foreach (var ranker in rankers)
+        {
+            if (!RankerCatalog.Contains(ranker))
+            {
+                throw new UsageException($"unknown ranker '{ranker}' for --protocol two-stage; known rankers: {string.Join(", ", RankerCatalog.Names)}");
+            }
+        }
+        var sets = arguments.All("--set");
+        bool ForRecall(string s) => s.StartsWith(recall + ".", StringComparison.Ordinal);
+        var recallSettings = ModelSettings.Parse([.. sets.Where(ForRecall)], [recall]);
+        var rankerSettings = ModelSettings.ParseRankers([.. sets.Where(s => !ForRecall(s))], rankers);
+        var k = arguments.Int("--k", 10, 1, 1000);
+        var candidates = arguments.Int("--candidates", 200, 1, 100_000);
+        if (candidates < k)
+        {
+            throw new UsageException($"--candidates ({candidates}) must be at least --k ({k})");
+        }
+        var negatives = arguments.Int("--negatives", 4, 1, 1000);
+        var seedText = arguments.Optional("--seed") ?? "42";
+        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+        {
+            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
+        }
+        var device = arguments.Optional("--device") ?? "auto";
+        if (device is not ("auto" or "cpu") && !device.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
+        }
+        var outFolder = arguments.Optional("--out");
+        if (outFolder is not null)
+        {
+            if (File.Exists(outFolder))
+            {
+                throw new UsageException($"--out '{outFolder}' is a file; give a folder for report.md and report.json");
+            }
+            Directory.CreateDirectory(outFolder);
+        }
+
+        InteractionDataset dataset;
+        using (var loading = new ConsoleProgress(error, "loading"))
+        {
+            dataset = DataLoading.Load(arguments, error);
+            loading.Report(new TrainingProgress(dataset.Name, 1));
+        }
+        var split = Splits.LeaveOneOut(dataset);
+        var evaluator = new RankingEvaluator(split, new EvaluationOptions { K = k, Seed = seed });
+        if (evaluator.EvaluatedUsers == 0)
+        {
+            throw new UsageException($"{split.Protocol} leaves no user with both training and test interactions in {dataset.Name}");
+        }
+
+        var model = RecommenderCatalog.Create(recall, recallSettings.GetValueOrDefault(recall));
+        int[][] lists;
+        double recallSeconds;
+        using (var training = new ConsoleProgress(error, $"training {recall}"))
+        {
+            var context = new TrainingContext(seed, training, device) { UserInfos = dataset.UserInfos, ItemInfos = dataset.ItemInfos };
+            try
+            {
+                recallSeconds = evaluator.Run(model, context).TrainSeconds;
+            }
+            catch (RecommenderConfigurationException ex)
+            {
+                throw new UsageException($"{recall}: {ex.Message}");
+            }
+            lists = evaluator.TopLists(model, candidates);
+            training.Report(new TrainingProgress("done", 1));
+        }
+        (model as IDisposable)?.Dispose();
+
+        var twoStage = new TwoStageEvaluation(split, evaluator, lists, new TwoStageOptions { Candidates = candidates, NegativesPerPositive = negatives, Seed = seed });
+        error.WriteLine($"{dataset.Name}: {split.Protocol}; {evaluator.EvaluatedUsers:N0} users; {recall} top-{candidates} holds the test item for " +
+                        $"{twoStage.CandidateHitShare:P1} of them; rankers train on {twoStage.RankerData.Train.Count:N0} examples " +
+                        $"({negatives} sampled negatives per interaction), validate on {twoStage.RankerData.Validation.Count:N0}");
+
+        var rows = new List<TwoStageResult> { new(recall + " (recall alone)", "", twoStage.RecallMetrics, recallSeconds, null) };
+        foreach (var name in rankers)
+        {
+            using var ranker = RankerCatalog.Create(name, rankerSettings.GetValueOrDefault(name));
+            using var training = new ConsoleProgress(error, $"training {name}");
+            rows.Add(twoStage.Run(ranker, new RankingContext(seed, training, device)));
+            training.Report(new TrainingProgress("done", 1));
+        }
+
+        var title = $"{dataset.Name} | two-stage: {split.Protocol}, {recall} top-{candidates} re-ranked | {evaluator.EvaluatedUsers:N0} users | K={k}";
+        var columns = Columns.Select(c => c.Replace("@10", $"@{k}", StringComparison.Ordinal)).ToArray();
+        output.Write(Table(title, columns, rows));
+        if (outFolder is not null)
+        {
+            File.WriteAllText(Path.Combine(outFolder, "report.md"), Markdown(title, columns, rows));
+            File.WriteAllText(Path.Combine(outFolder, "report.json"), JsonSerializer.Serialize(new
+            {
+                dataset = dataset.Name,
+                protocol = "two-stage",
+                split = split.Protocol,
+                recall,
+                candidates,
+                candidateHitShare = Math.Round(twoStage.CandidateHitShare, 6),
+                k,
+                results = rows.Select(r => new { model = r.Ranker, options = r.Options, metrics = r.Metrics.ToDictionary(m => m.Key, m => Math.Round(m.Value, 6)), trainSeconds = Math.Round(r.TrainSeconds, 3) }),
+                commandLine = Environment.CommandLine,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+            error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
+        }
+        return CliApp.Success;
+    }
+
+    private static List<List<string>> Cells(string[] columns, IReadOnlyList<TwoStageResult> rows) =>
+        [.. rows.Select(r => new List<string> { r.Ranker }
+            .Concat(columns.Select(c => r.Metrics.GetValueOrDefault(c, double.NaN).ToString("0.0000", CultureInfo.InvariantCulture)))
+            .Append(r.TrainSeconds.ToString("0.0", CultureInfo.InvariantCulture))
+            .ToList())];
+
+    private static string Table(string title, string[] columns, IReadOnlyList<TwoStageResult> rows)
+    {
+        var header = new List<string> { "model" };
+        header.AddRange(columns);
+        header.Add("train s");
+        var cells = Cells(columns, rows);
+        var widths = header.Select((h, c) => Math.Max(h.Length, cells.Max(r => r[c].Length))).ToArray();
+        var text = new StringBuilder().AppendLine(title);
+        text.AppendLine(string.Join("  ", header.Select((h, c) => c == 0 ? h.PadRight(widths[c]) : h.PadLeft(widths[c]))));
+        foreach (var row in cells)
+        {
+            text.AppendLine(string.Join("  ", row.Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c]))));
+        }
+        return text.ToString();
+    }
+
+    private static string Markdown(string title, string[] columns, IReadOnlyList<TwoStageResult> rows)
+    {
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"# {title}").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"`{Environment.CommandLine}`").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| model | {string.Join(" | ", columns)} | train s |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(columns.Select(_ => "---:|"))}---:|");
+        foreach (var row in Cells(columns, rows))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", row)} |");
+        }
+        text.AppendLine();
+        foreach (var r in rows.Where(r => r.Options.Length > 0))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- `{r.Ranker}`: {r.Options}");
+        }
+        return text.ToString();
+    }
+}
