@@ -18,7 +18,7 @@ internal static class EvalCommand
     {
         var arguments = Arguments.Parse(
             args,
-            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives"],
+            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives", "--recall-negatives"],
             ["--skip-bad-lines"],
             repeatable: ["--set"]);
 
@@ -35,7 +35,7 @@ internal static class EvalCommand
         {
             return TwoStageEvalCommand.Run(arguments, output, error);
         }
-        foreach (var option in new[] { "--recall", "--candidates", "--negatives" })
+        foreach (var option in new[] { "--recall", "--candidates", "--negatives", "--recall-negatives" })
         {
             if (arguments.Optional(option) is not null)
             {

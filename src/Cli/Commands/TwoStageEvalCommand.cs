@@ -10,7 +10,7 @@ namespace RecSys.Cli.Commands;
 
 /// <summary>
 /// <c>recsys eval --protocol two-stage --data &lt;spec&gt; --recall sasrec --models lr,din [--candidates 200] [--k 10]
-/// [--negatives 4] [--set model.option=value]... [--seed 42] [--out &lt;folder&gt;] [--device auto|cpu|cuda]</c>: on the
+/// [--negatives 4] [--recall-negatives 0.5] [--set model.option=value]... [--seed 42] [--out &lt;folder&gt;] [--device auto|cpu|cuda]</c>: on the
 /// leave-one-out split, the recall model's top candidates per user are re-ranked by each ranker; the table compares
 /// every re-ranked list with the recall model's own.
 /// </summary>
@@ -55,6 +55,11 @@ internal static class TwoStageEvalCommand
             throw new UsageException($"--candidates ({candidates}) must be at least --k ({k})");
         }
         var negatives = arguments.Int("--negatives", 4, 1, 1000);
+        var shareText = arguments.Optional("--recall-negatives") ?? "0.5";
+        if (!double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var recallShare) || recallShare is < 0 or > 1)
+        {
+            throw new UsageException($"--recall-negatives must be a share from 0 to 1; got '{shareText}'");
+        }
         var seedText = arguments.Optional("--seed") ?? "42";
         if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
         {
@@ -89,7 +94,7 @@ internal static class TwoStageEvalCommand
         }
 
         var model = RecommenderCatalog.Create(recall, recallSettings.GetValueOrDefault(recall));
-        int[][] lists;
+        TwoStageEvaluation twoStage;
         double recallSeconds;
         using (var training = new ConsoleProgress(error, $"training {recall}"))
         {
@@ -102,15 +107,20 @@ internal static class TwoStageEvalCommand
             {
                 throw new UsageException($"{recall}: {ex.Message}");
             }
-            lists = evaluator.TopLists(model, candidates);
+            training.Report(new TrainingProgress("candidates and ranker data", 1));
+            twoStage = new TwoStageEvaluation(split, evaluator, model, new TwoStageOptions
+            {
+                Candidates = candidates,
+                NegativesPerPositive = negatives,
+                RecallNegativeShare = recallShare,
+                Seed = seed,
+            });
             training.Report(new TrainingProgress("done", 1));
         }
         (model as IDisposable)?.Dispose();
-
-        var twoStage = new TwoStageEvaluation(split, evaluator, lists, new TwoStageOptions { Candidates = candidates, NegativesPerPositive = negatives, Seed = seed });
         error.WriteLine($"{dataset.Name}: {split.Protocol}; {evaluator.EvaluatedUsers:N0} users; {recall} top-{candidates} holds the test item for " +
                         $"{twoStage.CandidateHitShare:P1} of them; rankers train on {twoStage.RankerData.Train.Count:N0} examples " +
-                        $"({negatives} sampled negatives per interaction), validate on {twoStage.RankerData.Validation.Count:N0}");
+                        $"({negatives} sampled negatives per interaction, {recallShare:P0} of them from the user's candidates), validate on {twoStage.RankerData.Validation.Count:N0}");
 
         var rows = new List<TwoStageResult> { new(recall + " (recall alone)", "", twoStage.RecallMetrics, recallSeconds, null) };
         foreach (var name in rankers)

@@ -142,22 +142,24 @@ public sealed class RankingEvaluator
     public IReadOnlyList<int> Users => _users;
 
     /// <summary>
-    /// Every evaluated user's top <paramref name="n"/> of the full ranking (same candidates, exclusions and pessimistic
-    /// ties as the metrics): the first stage of a two-stage evaluation.
+    /// The top <paramref name="n"/> of the full ranking (same candidates, exclusions and pessimistic ties as the
+    /// metrics) of every user in <paramref name="users"/>, by default the evaluated users: the first stage of a
+    /// two-stage evaluation.
     /// </summary>
-    public int[][] TopLists(IRecommender model, int n, CancellationToken cancellation = default)
+    public int[][] TopLists(IRecommender model, int n, IReadOnlyList<int>? users = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        var lists = new int[_users.Length][];
+        users ??= _users;
+        var lists = new int[users.Count][];
         Parallel.For(
             0,
-            _users.Length,
+            users.Count,
             new ParallelOptions { CancellationToken = cancellation },
             () => (Scores: new float[_itemCount], Top: new TopK(n)),
             (u, _, scratch) =>
             {
-                model.Score(_users[u], scratch.Scores);
-                lists[u] = RankAll(_users[u], scratch.Scores, scratch.Top);
+                model.Score(users[u], scratch.Scores);
+                lists[u] = RankAll(users[u], scratch.Scores, scratch.Top);
                 return scratch;
             },
             _ => { });
@@ -285,7 +287,7 @@ public sealed class RankingEvaluator
     {
         top.Clear();
         var excluded = _excluded[user];
-        var relevant = _relevant[user];
+        var relevant = _relevant[user] ?? [];
         foreach (var i in _candidates)
         {
             if (!excluded.Contains(i))

@@ -13,6 +13,13 @@ public sealed record TwoStageOptions
     /// <summary>(int) Unseen items sampled as negatives per training interaction for the rankers.</summary>
     public int NegativesPerPositive { get; init; } = 4;
 
+    /// <summary>
+    /// (double) Share of those negatives drawn from the user's own recall candidates (each at most once per user, see
+    /// <see cref="CtrOptions.NegativePools"/>), the rest uniformly from unseen items. Rankers trained on uniform
+    /// negatives only learn to tell candidates from random items, which the recall model already does.
+    /// </summary>
+    public double RecallNegativeShare { get; init; } = 0.5;
+
     /// <summary>(ulong) Seed of the rankers' negative sampling.</summary>
     public ulong Seed { get; init; } = 42;
 }
@@ -26,7 +33,9 @@ public sealed record TwoStageResult(string Ranker, string Options, IReadOnlyDict
 /// difference is what ranking adds. The rankers learn "will the user interact with this item" (task 0, click) from the
 /// split's training interactions as positives with sampled unseen items as negatives (plus like = rating ≥ 4 as a
 /// second task when ratings vary), stop early on the validation interactions, and see only training and validation
-/// events: histories, statistics and "seen" sets exclude the test items. A request carries the user's training and
+/// events: histories, statistics and "seen" sets exclude the test items. Part of the negatives come from the user's
+/// own recall candidates (computed from training and validation events), so the rankers learn to order exactly such
+/// lists; a test item among them may be drawn as a negative, as an item shown and not clicked before it was. A request carries the user's training and
 /// validation items in time order as history and the time of the user's first test event (hour and weekday).
 /// </summary>
 public sealed class TwoStageEvaluation
@@ -36,16 +45,25 @@ public sealed class TwoStageEvaluation
     private readonly int[][] _histories;
     private readonly long[] _times;
 
-    public TwoStageEvaluation(DataSplit split, RankingEvaluator evaluator, int[][] candidates, TwoStageOptions? options = null)
+    /// <param name="recall">A recall model already trained on the split (by <paramref name="evaluator"/>).</param>
+    public TwoStageEvaluation(DataSplit split, RankingEvaluator evaluator, Recall.IRecommender recall, TwoStageOptions? options = null)
     {
         options ??= new TwoStageOptions();
-        if (candidates.Length != evaluator.EvaluatedUsers)
+        if (options.RecallNegativeShare is < 0 or > 1)
         {
-            throw new ArgumentException($"{candidates.Length} candidate lists for {evaluator.EvaluatedUsers} users", nameof(candidates));
+            throw new ArgumentOutOfRangeException(nameof(options), options.RecallNegativeShare, "RecallNegativeShare must be from 0 to 1");
         }
         _evaluator = evaluator;
-        _candidates = candidates;
         Options = options;
+        var trained = Enumerable.Range(0, split.UserCount).Where(u => evaluator.Train.UserDegree(u) > 0).ToArray();
+        var pools = new int[]?[split.UserCount];
+        var lists = evaluator.TopLists(recall, options.Candidates, trained);
+        for (var n = 0; n < trained.Length; n++)
+        {
+            pools[trained[n]] = lists[n];
+        }
+        var candidates = evaluator.Users.Select(u => pools[u] ?? []).ToArray();
+        _candidates = candidates;
         Known = [.. split.Train, .. split.Validation];
         var labelling = CtrData.DefaultLabelling(split.Dataset) == CtrLabelling.Ratings ? CtrLabelling.ClickAndLike : CtrLabelling.Implicit;
         RankerData = CtrData.Build(split.Dataset, split.Train, split.Validation, [], new CtrOptions
@@ -54,6 +72,8 @@ public sealed class TwoStageEvaluation
             NegativesPerPositive = options.NegativesPerPositive,
             Seed = options.Seed,
             Known = Known,
+            NegativePools = options.RecallNegativeShare > 0 ? pools : null,
+            PoolNegativeShare = options.RecallNegativeShare,
         });
 
         var histories = new UserHistories(split.UserCount, Known);
@@ -81,6 +101,9 @@ public sealed class TwoStageEvaluation
 
     /// <summary>The rankers' training and validation examples (the test part is empty) and the encoded users and items.</summary>
     public CtrSplit RankerData { get; }
+
+    /// <summary>Every evaluated user's candidates from the recall model, in <see cref="RankingEvaluator.Users"/> order.</summary>
+    public IReadOnlyList<int[]> Candidates => _candidates;
 
     /// <summary>The recall model's own metrics on its candidate lists (its top K).</summary>
     public IReadOnlyDictionary<string, double> RecallMetrics { get; }

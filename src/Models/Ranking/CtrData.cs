@@ -50,6 +50,17 @@ public sealed record CtrOptions
     /// not even by sparing them as negatives.
     /// </summary>
     public IReadOnlyList<Interaction>? Known { get; init; }
+
+    /// <summary>
+    /// Per user index, items to draw "hard" negatives from (e.g. a recall model's candidates: what the ranker will
+    /// have to sort), or null. A user's pool is shuffled once and drawn without replacement, so each pool item is
+    /// a negative for that user at most once, like one impression that was not clicked; seen items are skipped and
+    /// an exhausted pool falls back to uniform sampling.
+    /// </summary>
+    public IReadOnlyList<int[]?>? NegativePools { get; init; }
+
+    /// <summary>(double) Share of the sampled negatives taken from <see cref="NegativePools"/> (0..1).</summary>
+    public double PoolNegativeShare { get; init; } = 0.5;
 }
 
 /// <summary>Train, validation and test examples of one feature map, with the encoded users and items behind them.</summary>
@@ -145,6 +156,10 @@ public static class CtrData
     public static CtrSplit Build(InteractionDataset dataset, Interaction[] train, Interaction[] validation, Interaction[] test, CtrOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.NegativesPerPositive);
+        if (options.PoolNegativeShare is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.PoolNegativeShare, "PoolNegativeShare must be from 0 to 1");
+        }
         var vocabularies = SideFeatures.Build(dataset.UserCount, dataset.ItemCount, dataset.UserInfos, dataset.ItemInfos);
         var userStatistics = Enumerable.Range(0, dataset.UserCount).Select(_ => new UserStatistics()).ToArray();
         var itemStatistics = Enumerable.Range(0, dataset.ItemCount).Select(_ => new ItemStatistics()).ToArray();
@@ -163,6 +178,7 @@ public static class CtrData
         var features = RankingFeatures.Build(map, dataset.UserInfos, dataset.ItemInfos, userStatistics, itemStatistics);
         var histories = new UserHistories(dataset.UserCount, options.Known ?? dataset.Interactions);
         var random = new DeterministicRandom(options.Seed ^ 0x5EED_0F_C7Aul);
+        var pools = new PoolSampler(options.NegativePools, options.Seed);
 
         CtrDataset Encode(Interaction[] part, bool training)
         {
@@ -197,7 +213,10 @@ public static class CtrData
                 labels.Clear();
                 for (var k = 0; k < options.NegativesPerPositive; k++)
                 {
-                    if (SampleUnseen(histories.Seen(i.User), dataset.ItemCount, random) is { } negative)
+                    var fromPool = options.PoolNegativeShare > 0 && random.NextDouble() < options.PoolNegativeShare
+                        ? pools.Next(i.User, histories.Seen(i.User))
+                        : null;
+                    if ((fromPool ?? SampleUnseen(histories.Seen(i.User), dataset.ItemCount, random)) is { } negative)
                     {
                         builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User);
                     }
@@ -216,6 +235,37 @@ public static class CtrData
             validSet.WithMap(scaled),
             testSet.WithMap(scaled),
             new RankingFeatures(scaled, features.Users, features.Items));
+    }
+
+    /// <summary>Each user's pool, shuffled once (seeded per user) and drawn without replacement.</summary>
+    private sealed class PoolSampler(IReadOnlyList<int[]?>? pools, ulong seed)
+    {
+        private readonly Dictionary<int, (int[] Order, int Next)> _state = [];
+
+        public int? Next(int user, IReadOnlySet<int> seen)
+        {
+            if (pools is null || user >= pools.Count || pools[user] is not { Length: > 0 } pool)
+            {
+                return null;
+            }
+            if (!_state.TryGetValue(user, out var state))
+            {
+                var order = (int[])pool.Clone();
+                new DeterministicRandom(seed ^ ((ulong)user * 0x9E3779B97F4A7C15UL)).Shuffle(order);
+                state = (order, 0);
+            }
+            int? drawn = null;
+            while (drawn is null && state.Next < state.Order.Length)
+            {
+                var item = state.Order[state.Next++];
+                if (!seen.Contains(item))
+                {
+                    drawn = item;
+                }
+            }
+            _state[user] = state;
+            return drawn;
+        }
     }
 
     private static int? SampleUnseen(IReadOnlySet<int> seen, int items, DeterministicRandom random)

@@ -38,8 +38,9 @@ public sealed class TwoStageTests
     [Fact]
     public void Ranker_data_knows_nothing_of_the_test_items()
     {
-        var (evaluator, _, lists) = FirstStage(candidates: 30);
-        var twoStage = new TwoStageEvaluation(Split, evaluator, lists);
+        var (evaluator, recall, lists) = FirstStage(candidates: 30);
+        var twoStage = new TwoStageEvaluation(Split, evaluator, recall, new TwoStageOptions { Candidates = 30 });
+        Assert.Equal(lists, twoStage.Candidates);
         var test = Split.Test.Select(i => (i.User, i.Item)).ToHashSet();
         var history = twoStage.RankerData.Train.Map.Sequences.ToList().FindIndex(s => s.Name == "hist_item_id");
         Assert.True(history >= 0);
@@ -66,8 +67,8 @@ public sealed class TwoStageTests
     [Fact]
     public void Reranking_permutes_each_users_candidates_and_is_scored_by_the_same_metrics()
     {
-        var (evaluator, _, lists) = FirstStage(candidates: 25);
-        var twoStage = new TwoStageEvaluation(Split, evaluator, lists, new TwoStageOptions { NegativesPerPositive = 2 });
+        var (evaluator, recall, lists) = FirstStage(candidates: 25);
+        var twoStage = new TwoStageEvaluation(Split, evaluator, recall, new TwoStageOptions { Candidates = 25, NegativesPerPositive = 2 });
         using var ranker = new LogisticRegression(new LogisticRegressionOptions { Epochs = 2 });
 
         var result = twoStage.Run(ranker, new RankingContext(Seed: 3, Device: "cpu"));
@@ -80,5 +81,29 @@ public sealed class TwoStageTests
         Assert.Equal(evaluator.EvaluateLists(reranked)["ndcg@10"], result.Metrics["ndcg@10"], 12);
         Assert.Equal(twoStage.CandidateHitShare, evaluator.HitShare(reranked), 12);
         Assert.NotEqual(lists, reranked);
+    }
+
+    [Fact]
+    public void Recall_negatives_come_from_the_users_candidates_each_at_most_once()
+    {
+        var (evaluator, recall, _) = FirstStage(candidates: 60);
+        var twoStage = new TwoStageEvaluation(Split, evaluator, recall, new TwoStageOptions { Candidates = 60, NegativesPerPositive = 1, RecallNegativeShare = 1 });
+        var pools = evaluator.Users.Zip(twoStage.Candidates).ToDictionary(p => p.First, p => p.Second.ToHashSet());
+        var positives = twoStage.Known.GroupBy(i => i.User).ToDictionary(g => g.Key, g => g.Count());
+        var train = twoStage.RankerData.Train;
+        var checkedUsers = 0;
+        foreach (var (user, pool) in pools)
+        {
+            if (positives[user] > pool.Count / 2)
+            {
+                continue; // the pool may run out and fall back to uniform draws
+            }
+            var negatives = Enumerable.Range(0, train.Count).Where(n => train.Users[n] == user && train.Labels[n * train.TaskCount] < 0.5f).Select(n => train.Items[n]).ToList();
+            Assert.NotEmpty(negatives);
+            Assert.All(negatives, item => Assert.Contains(item, pool));
+            Assert.Equal(negatives.Count, negatives.Distinct().Count());
+            checkedUsers++;
+        }
+        Assert.True(checkedUsers >= 20, $"only {checkedUsers} users checked");
     }
 }
