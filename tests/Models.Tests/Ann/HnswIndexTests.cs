@@ -117,6 +117,32 @@ public class HnswIndexTests
     }
 
     [Fact]
+    public async Task Snapshots_taken_while_threads_insert_are_consistent()
+    {
+        var index = new HnswIndex(D, VectorMetric.InnerProduct, Options);
+        var data = Gaussian(3000, D, seed: 86);
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            for (var i = w; i < 3000; i += 2)
+            {
+                index.Add(i, Row(data, i, D));
+            }
+        })).ToArray();
+        var counts = new List<int>();
+        while (!writers.All(w => w.IsCompleted))
+        {
+            var loaded = HnswIndex.Load(new MemoryStream(Snapshot(index)));
+            counts.Add(loaded.Count);
+            Assert.Equal(loaded.Count, loaded.NodeCount);
+            Assert.Equal(Math.Min(10, loaded.Count), loaded.Search(Row(data, 0, D), 10).Length);
+            await Task.Delay(20);
+        }
+        await Task.WhenAll(writers);
+        Assert.NotEmpty(counts);
+        Assert.Equal(3000, HnswIndex.Load(new MemoryStream(Snapshot(index))).Count);
+    }
+
+    [Fact]
     public void Options_and_ef_are_validated()
     {
         Assert.Equal("M", Assert.ThrowsAny<ArgumentException>(() => new HnswIndex(D, VectorMetric.Cosine, new HnswOptions { M = 1 })).ParamName);
