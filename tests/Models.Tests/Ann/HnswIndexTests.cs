@@ -142,6 +142,24 @@ public class HnswIndexTests
         Assert.Equal(3000, HnswIndex.Load(new MemoryStream(Snapshot(index))).Count);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Heuristic_variants_build_searchable_graphs_and_survive_snapshots(bool keepPruned, bool extendCandidates)
+    {
+        var options = Options with { KeepPrunedConnections = keepPruned, ExtendCandidates = extendCandidates };
+        var data = Gaussian(N / 2, D, seed: 87);
+        var index = Fill(new HnswIndex(D, VectorMetric.L2, options), data, D);
+        var exact = Fill(new ExactIndex(D, VectorMetric.L2), data, D);
+        var queries = Gaussian(30, D, seed: 88);
+
+        Assert.True(RecallAt(index, exact, queries, D, 10) >= 0.95);
+        var loaded = HnswIndex.Load(new MemoryStream(Snapshot(index)));
+        Assert.Equal(options with { InitialCapacity = 0 }, loaded.Options with { InitialCapacity = 0 });
+    }
+
     [Fact]
     public void Options_and_ef_are_validated()
     {
