@@ -168,6 +168,7 @@ public sealed class TorchExactIndex : IVectorIndex, IDisposable
         }
     }
 
+    /// <summary>Frees the device copy; call it once no search or change is running.</summary>
     public void Dispose()
     {
         if (_disposed)
