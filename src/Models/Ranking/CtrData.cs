@@ -1,0 +1,222 @@
+using RecSys.Models.Data;
+
+namespace RecSys.Models.Ranking;
+
+/// <summary>How interactions become labelled CTR examples.</summary>
+public enum CtrLabelling
+{
+    /// <summary>
+    /// Explicit ratings, RecBole's context-aware benchmark: every rating is one example, label = rating ≥ like
+    /// threshold; one task ("like").
+    /// </summary>
+    Ratings,
+
+    /// <summary>Implicit feedback: every interaction is a positive, plus sampled unseen items as negatives; task "click".</summary>
+    Implicit,
+
+    /// <summary>
+    /// Two tasks from explicit ratings: click = 1 for every rated item and 0 for sampled unseen items; like = rating ≥
+    /// threshold for rated items and 0 for the sampled ones (an item never rated was not liked). Like is therefore the
+    /// joint "clicked and liked" (ESMM's CTCVR), which is what a ranker serving unseen candidates must predict.
+    /// </summary>
+    ClickAndLike,
+}
+
+/// <summary>How <see cref="CtrData.Split"/> builds its examples. Every default lives here.</summary>
+public sealed record CtrOptions
+{
+    /// <summary>(enum) How labels are made.</summary>
+    public CtrLabelling Labelling { get; init; } = CtrLabelling.Ratings;
+
+    /// <summary>(float) A rating at least this is a like.</summary>
+    public float LikeThreshold { get; init; } = 4;
+
+    /// <summary>(int) Sampled negatives per positive (Implicit and ClickAndLike).</summary>
+    public int NegativesPerPositive { get; init; } = 1;
+
+    /// <summary>(double) Share of interactions used for training; validation takes <see cref="ValidationRatio"/>, test the rest.</summary>
+    public double TrainRatio { get; init; } = 0.8;
+
+    public double ValidationRatio { get; init; } = 0.1;
+
+    /// <summary>(ulong) Seed of the split and of negative sampling.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    public FeatureMapOptions Features { get; init; } = new();
+}
+
+/// <summary>Train, validation and test examples of one feature map, with the encoded users and items behind them.</summary>
+public sealed record CtrSplit(string Protocol, CtrDataset Train, CtrDataset Validation, CtrDataset Test, RankingFeatures Features);
+
+/// <summary>Each user's interactions sorted by time, to give an example the items seen strictly before it.</summary>
+public sealed class UserHistories
+{
+    private readonly long[][] _times;
+    private readonly int[][] _items;
+
+    public UserHistories(int users, IEnumerable<Interaction> interactions)
+    {
+        var lists = new List<(long Time, int Item)>[users];
+        for (var u = 0; u < users; u++)
+        {
+            lists[u] = [];
+        }
+        foreach (var i in interactions)
+        {
+            lists[i.User].Add((i.Timestamp, i.Item));
+        }
+        _times = new long[users][];
+        _items = new int[users][];
+        for (var u = 0; u < users; u++)
+        {
+            var sorted = lists[u].Select((e, n) => (e.Time, n, e.Item)).Order().ToArray(); // stable: ties keep input order
+            _times[u] = [.. sorted.Select(e => e.Time)];
+            _items[u] = [.. sorted.Select(e => e.Item)];
+        }
+    }
+
+    /// <summary>The user's items with a timestamp strictly before <paramref name="time"/>, oldest first.</summary>
+    public ReadOnlySpan<int> Before(int user, long time)
+    {
+        var times = _times[user];
+        int lo = 0, hi = times.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (times[mid] < time)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return _items[user].AsSpan(0, lo);
+    }
+
+    /// <summary>Every item the user interacted with.</summary>
+    public IReadOnlySet<int> Seen(int user) => (_seen ??= new HashSet<int>?[_items.Length])[user] ??= [.. _items[user]];
+
+    private HashSet<int>?[]? _seen;
+}
+
+/// <summary>Builds CTR datasets from interaction data.</summary>
+public static class CtrData
+{
+    /// <summary>
+    /// Random split of all interactions (not per user; RecBole's "RS" with order RO and no grouping, as in its
+    /// context-aware benchmark) into train/validation/test by <see cref="CtrOptions.TrainRatio"/>, then
+    /// <see cref="Build"/>.
+    /// </summary>
+    public static CtrSplit Split(InteractionDataset dataset, CtrOptions? options = null)
+    {
+        options ??= new CtrOptions();
+        if (options.TrainRatio <= 0 || options.ValidationRatio < 0 || options.TrainRatio + options.ValidationRatio >= 1)
+        {
+            throw new ArgumentException($"ratios {options.TrainRatio}:{options.ValidationRatio} leave no test part", nameof(options));
+        }
+        var shuffled = (Interaction[])dataset.Interactions.Clone();
+        new DeterministicRandom(options.Seed).Shuffle(shuffled);
+        var trainEnd = (int)(options.TrainRatio * shuffled.Length);
+        var validEnd = (int)((options.TrainRatio + options.ValidationRatio) * shuffled.Length);
+        var split = Build(dataset, shuffled[..trainEnd], shuffled[trainEnd..validEnd], shuffled[validEnd..], options);
+        var ratio = $"{options.TrainRatio:0.##}/{options.ValidationRatio:0.##}/{1 - options.TrainRatio - options.ValidationRatio:0.##}";
+        return split with { Protocol = $"ctr(random {ratio}, {options.Labelling.ToString().ToLowerInvariant()}, seed {options.Seed})" };
+    }
+
+    /// <summary>
+    /// Encodes the three parts. Statistics (user mean/variance/activity/top genres, item popularity/mean) come from
+    /// <paramref name="train"/> only; a training row sees them without its own rating (leave-one-out), so no row ever
+    /// sees its label through a statistic. A row's history is every interaction of the user (any part: serving knows
+    /// all past events) strictly earlier than the row. Dense scaling is fitted on the training rows.
+    /// </summary>
+    public static CtrSplit Build(InteractionDataset dataset, Interaction[] train, Interaction[] validation, Interaction[] test, CtrOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(options.NegativesPerPositive);
+        var vocabularies = SideFeatures.Build(dataset.UserCount, dataset.ItemCount, dataset.UserInfos, dataset.ItemInfos);
+        var userStatistics = Enumerable.Range(0, dataset.UserCount).Select(_ => new UserStatistics()).ToArray();
+        var itemStatistics = Enumerable.Range(0, dataset.ItemCount).Select(_ => new ItemStatistics()).ToArray();
+        foreach (var i in train)
+        {
+            userStatistics[i.User].Add(i.Rating, vocabularies.ItemGenres[i.Item]);
+            itemStatistics[i.Item].Add(i.Rating, vocabularies.ItemGenres[i.Item]);
+        }
+        string[] tasks = options.Labelling switch
+        {
+            CtrLabelling.Ratings => ["like"],
+            CtrLabelling.Implicit => ["click"],
+            _ => ["click", "like"],
+        };
+        var map = FeatureMap.Build(options.Features, dataset.UserCount, dataset.ItemCount, vocabularies, tasks, StatisticsPrior.From(train.Select(i => i.Rating)));
+        var features = RankingFeatures.Build(map, dataset.UserInfos, dataset.ItemInfos, userStatistics, itemStatistics);
+        var histories = new UserHistories(dataset.UserCount, dataset.Interactions);
+        var random = new DeterministicRandom(options.Seed ^ 0x5EED_0F_C7Aul);
+
+        CtrDataset Encode(Interaction[] part, bool training)
+        {
+            var builder = new CtrDatasetBuilder(map);
+            Span<float> labels = stackalloc float[tasks.Length];
+            foreach (var i in part)
+            {
+                var user = features.Users[i.User];
+                var item = features.Items[i.Item];
+                var history = histories.Before(i.User, i.Timestamp);
+                var liked = i.Rating >= options.LikeThreshold ? 1f : 0f;
+                if (options.Labelling == CtrLabelling.Ratings)
+                {
+                    labels[0] = liked;
+                }
+                else
+                {
+                    labels[0] = 1;
+                    if (tasks.Length > 1)
+                    {
+                        labels[1] = liked;
+                    }
+                }
+                builder.Add(
+                    user, item, i.Timestamp, history, labels, i.User,
+                    training ? userStatistics[i.User].FeaturesWithout(i.Rating, vocabularies.ItemGenres[i.Item], map.Prior) : null,
+                    training ? itemStatistics[i.Item].FeaturesWithout(i.Rating, map.Prior) : null);
+                if (options.Labelling == CtrLabelling.Ratings)
+                {
+                    continue;
+                }
+                labels.Clear();
+                for (var k = 0; k < options.NegativesPerPositive; k++)
+                {
+                    if (SampleUnseen(histories.Seen(i.User), dataset.ItemCount, random) is { } negative)
+                    {
+                        builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User);
+                    }
+                }
+            }
+            return builder.Build();
+        }
+
+        var trainSet = Encode(train, training: true);
+        var validSet = Encode(validation, training: false);
+        var testSet = Encode(test, training: false);
+        var scaled = map.WithDenseScaling(trainSet);
+        return new CtrSplit(
+            "ctr",
+            trainSet.WithMap(scaled),
+            validSet.WithMap(scaled),
+            testSet.WithMap(scaled),
+            new RankingFeatures(scaled, features.Users, features.Items));
+    }
+
+    private static int? SampleUnseen(IReadOnlySet<int> seen, int items, DeterministicRandom random)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var candidate = random.Next(items);
+            if (!seen.Contains(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null; // the user has seen (almost) everything
+    }
+}

@@ -1,0 +1,293 @@
+using static TorchSharp.torch;
+
+namespace RecSys.Models.Ranking;
+
+/// <summary>
+/// Labelled examples of one <see cref="FeatureMap"/>, stored by column: sparse ids [N × S], raw dense values
+/// [N × Dn] (standardised when batched), one padded id matrix [N × L] with lengths per sequence feature, labels
+/// [N × T] and the user of each row (for GAUC). Sequence ids are stored as int32 to halve memory (a history of 50
+/// over 1M examples is 200 MB) and widened to int64 when batched. Immutable once built.
+/// </summary>
+public sealed class CtrDataset
+{
+    internal CtrDataset(FeatureMap map, int count, long[] sparse, float[] dense, int[][] sequences, int[][] lengths, float[] labels, int[] users, int[] items)
+    {
+        Map = map;
+        Count = count;
+        Sparse = sparse;
+        Dense = dense;
+        Sequences = sequences;
+        Lengths = lengths;
+        Labels = labels;
+        Users = users;
+        Items = items;
+    }
+
+    public FeatureMap Map { get; }
+
+    public int Count { get; }
+
+    public int TaskCount => Map.Tasks.Count;
+
+    /// <summary>[N × S] row-major, S = <see cref="FeatureMap.Sparse"/> in order.</summary>
+    public long[] Sparse { get; }
+
+    /// <summary>[N × Dn] row-major raw values, Dn = <see cref="FeatureMap.Dense"/> in order.</summary>
+    public float[] Dense { get; }
+
+    /// <summary>Per sequence feature (<see cref="FeatureMap.Sequences"/> order): [N × L] ids, 0-padded at the end.</summary>
+    public int[][] Sequences { get; }
+
+    /// <summary>Per sequence feature: [N] real lengths.</summary>
+    public int[][] Lengths { get; }
+
+    /// <summary>[N × T] row-major 0/1 labels.</summary>
+    public float[] Labels { get; }
+
+    /// <summary>[N] user index of each row (GAUC groups).</summary>
+    public int[] Users { get; }
+
+    /// <summary>[N] item index of each row.</summary>
+    public int[] Items { get; }
+
+    /// <summary>The same rows under <paramref name="map"/> (same features in the same order, e.g. with dense scaling set).</summary>
+    public CtrDataset WithMap(FeatureMap map)
+    {
+        if (map.Features.Count != Map.Features.Count || map.Features.Zip(Map.Features).Any(p => p.First.Name != p.Second.Name || p.First.GetType() != p.Second.GetType())
+            || !map.Tasks.SequenceEqual(Map.Tasks))
+        {
+            throw new ArgumentException("the map declares other features or tasks", nameof(map));
+        }
+        return new CtrDataset(map, Count, Sparse, Dense, Sequences, Lengths, Labels, Users, Items);
+    }
+
+    /// <summary>Labels of task <paramref name="task"/> as doubles, for metrics.</summary>
+    public double[] LabelsOf(int task)
+    {
+        var values = new double[Count];
+        for (var n = 0; n < Count; n++)
+        {
+            values[n] = Labels[n * TaskCount + task];
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Tensors for <paramref name="rows"/> on <paramref name="device"/>. Call inside a dispose scope (the tensors
+    /// belong to it) or dispose the batch.
+    /// </summary>
+    public CtrBatch Batch(ReadOnlySpan<int> rows, Device device, bool withLabels = true)
+    {
+        var b = rows.Length;
+        var sparseCount = Map.Sparse.Count;
+        var dense = Map.Dense;
+        var sparse = new long[b * sparseCount];
+        var denseValues = new float[b * dense.Count];
+        var labels = new float[b * TaskCount];
+        for (var r = 0; r < b; r++)
+        {
+            var n = rows[r];
+            Array.Copy(Sparse, n * sparseCount, sparse, r * sparseCount, sparseCount);
+            for (var c = 0; c < dense.Count; c++)
+            {
+                denseValues[r * dense.Count + c] = (Dense[n * dense.Count + c] - dense[c].Mean) / dense[c].Std;
+            }
+            Array.Copy(Labels, n * TaskCount, labels, r * TaskCount, TaskCount);
+        }
+        var sequenceFeatures = Map.Sequences;
+        var sequences = new Tensor[sequenceFeatures.Count];
+        var masks = new Tensor[sequenceFeatures.Count];
+        for (var s = 0; s < sequenceFeatures.Count; s++)
+        {
+            var length = sequenceFeatures[s].MaxLength;
+            var ids = new long[b * length];
+            var mask = new float[b * length];
+            for (var r = 0; r < b; r++)
+            {
+                var n = rows[r];
+                var real = Lengths[s][n];
+                for (var k = 0; k < real; k++)
+                {
+                    ids[r * length + k] = Sequences[s][n * length + k];
+                    mask[r * length + k] = 1;
+                }
+            }
+            sequences[s] = tensor(ids, [b, length], device: device);
+            masks[s] = tensor(mask, [b, length], device: device);
+        }
+        return new CtrBatch(
+            b,
+            tensor(sparse, [b, sparseCount], device: device),
+            tensor(denseValues, [b, dense.Count], device: device),
+            sequences,
+            masks,
+            withLabels ? tensor(labels, [b, TaskCount], device: device) : null);
+    }
+
+    /// <summary>The rows in order, in batches of at most <paramref name="size"/>.</summary>
+    public IEnumerable<int[]> Batches(int size, Data.DeterministicRandom? shuffle = null)
+    {
+        var order = new int[Count];
+        for (var n = 0; n < Count; n++)
+        {
+            order[n] = n;
+        }
+        shuffle?.Shuffle(order);
+        for (var start = 0; start < Count; start += size)
+        {
+            yield return order[start..Math.Min(Count, start + size)];
+        }
+    }
+}
+
+/// <summary>
+/// One batch as tensors on the model's device. Sparse [B, S] int64 (0 = unknown), Dense [B, Dn] float32
+/// (standardised), per sequence feature ids [B, L] int64 (0 = padding) and mask [B, L] float32 (1 = real),
+/// Labels [B, T] float32 (null when scoring).
+/// </summary>
+public sealed record CtrBatch(int Count, Tensor Sparse, Tensor Dense, IReadOnlyList<Tensor> Sequences, IReadOnlyList<Tensor> Masks, Tensor? Labels) : IDisposable
+{
+    public void Dispose()
+    {
+        Sparse.Dispose();
+        Dense.Dispose();
+        foreach (var t in Sequences.Concat(Masks))
+        {
+            t.Dispose();
+        }
+        Labels?.Dispose();
+    }
+}
+
+/// <summary>Appends encoded examples of one <see cref="FeatureMap"/> and produces a <see cref="CtrDataset"/>.</summary>
+public sealed class CtrDatasetBuilder
+{
+    private readonly FeatureMap _map;
+    private readonly SparseFeature[] _sparse;
+    private readonly DenseFeature[] _dense;
+    private readonly SequenceFeature[] _sequences;
+    private readonly List<long> _sparseValues = [];
+    private readonly List<float> _denseValues = [];
+    private readonly List<int>[] _sequenceValues;
+    private readonly List<int>[] _lengths;
+    private readonly List<float> _labels = [];
+    private readonly List<int> _users = [];
+    private readonly List<int> _items = [];
+
+    public CtrDatasetBuilder(FeatureMap map)
+    {
+        _map = map;
+        _sparse = [.. map.Sparse];
+        _dense = [.. map.Dense];
+        _sequences = [.. map.Sequences];
+        _sequenceValues = [.. _sequences.Select(_ => new List<int>())];
+        _lengths = [.. _sequences.Select(_ => new List<int>())];
+    }
+
+    public int Count => _users.Count;
+
+    /// <summary>
+    /// Adds one example: <paramref name="user"/> meets <paramref name="item"/> at <paramref name="timestamp"/> (Unix
+    /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept).
+    /// <paramref name="userStatistics"/>/<paramref name="itemStatistics"/> replace the sides' own statistics when given
+    /// (leave-one-out for training rows). <paramref name="group"/> is the user index for GAUC.
+    /// </summary>
+    public void Add(
+        UserSide user,
+        ItemSide item,
+        long timestamp,
+        ReadOnlySpan<int> history,
+        ReadOnlySpan<float> labels,
+        int group,
+        UserStatisticsFeatures? userStatistics = null,
+        ItemStatisticsFeatures? itemStatistics = null)
+    {
+        if (labels.Length != _map.Tasks.Count)
+        {
+            throw new ArgumentException($"{labels.Length} labels for {_map.Tasks.Count} tasks", nameof(labels));
+        }
+        var us = userStatistics ?? user.Statistics;
+        var its = itemStatistics ?? item.Statistics;
+        var time = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, -62_135_596_800L, 253_402_300_799L));
+        foreach (var f in _sparse)
+        {
+            _sparseValues.Add(f.Name switch
+            {
+                FeatureNames.UserId => user.Id,
+                FeatureNames.ItemId => item.Id,
+                FeatureNames.Gender => user.Gender,
+                FeatureNames.Age => user.Age,
+                FeatureNames.Occupation => user.Occupation,
+                FeatureNames.Year => item.Year,
+                FeatureNames.Hour => time.Hour + 1,
+                FeatureNames.Weekday => (int)time.DayOfWeek + 1,
+                FeatureNames.UserTopGenre + "1" => us.Top1,
+                FeatureNames.UserTopGenre + "2" => us.Top2,
+                FeatureNames.UserTopGenre + "3" => us.Top3,
+                _ => throw new NotSupportedException($"sparse feature '{f.Name}' has no encoder"),
+            });
+        }
+        foreach (var f in _dense)
+        {
+            _denseValues.Add(f.Name switch
+            {
+                FeatureNames.UserMeanRating => us.MeanRating,
+                FeatureNames.UserRatingVariance => us.RatingVariance,
+                FeatureNames.UserActivity => us.LogCount,
+                FeatureNames.ItemPopularity => its.LogCount,
+                FeatureNames.ItemMeanRating => its.MeanRating,
+                _ => throw new NotSupportedException($"dense feature '{f.Name}' has no encoder"),
+            });
+        }
+        for (var s = 0; s < _sequences.Length; s++)
+        {
+            var f = _sequences[s];
+            ReadOnlySpan<int> values = f.Name switch
+            {
+                FeatureNames.ItemGenres => item.Genres,
+                FeatureNames.TitleTokens => item.Title,
+                FeatureNames.HistoryItemId => history,
+                _ => throw new NotSupportedException($"sequence feature '{f.Name}' has no encoder"),
+            };
+            var isHistory = f.Name == FeatureNames.HistoryItemId;
+            if (isHistory && values.Length > f.MaxLength)
+            {
+                values = values[^f.MaxLength..]; // the most recent ones
+            }
+            var kept = Math.Min(values.Length, f.MaxLength);
+            var list = _sequenceValues[s];
+            var written = 0;
+            for (var k = 0; k < kept; k++)
+            {
+                var id = isHistory ? values[k] + 1 : values[k];
+                if (id > 0 && id < f.Vocabulary)
+                {
+                    list.Add(id);
+                    written++;
+                }
+            }
+            for (var k = written; k < f.MaxLength; k++)
+            {
+                list.Add(0);
+            }
+            _lengths[s].Add(written);
+        }
+        foreach (var label in labels)
+        {
+            _labels.Add(label);
+        }
+        _users.Add(group);
+        _items.Add(item.Id - 1);
+    }
+
+    public CtrDataset Build() => new(
+        _map,
+        Count,
+        [.. _sparseValues],
+        [.. _denseValues],
+        [.. _sequenceValues.Select(l => l.ToArray())],
+        [.. _lengths.Select(l => l.ToArray())],
+        [.. _labels],
+        [.. _users],
+        [.. _items]);
+}

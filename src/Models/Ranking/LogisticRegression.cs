@@ -1,0 +1,66 @@
+using RecSys.Models.Data;
+using RecSys.Models.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RecSys.Models.Ranking;
+
+/// <summary>Options for <see cref="LogisticRegression"/> (it has no hidden layers: embedding and dropout are unused).</summary>
+public sealed record LogisticRegressionOptions : RankerOptions;
+
+/// <summary>
+/// Logistic regression over the declared features (the CTR baseline of RecBole's context-aware models and
+/// DeepCTR's linear part): logit_t = b_t + Σ_fields w_t[id] + Σ_dense u_t·x. Every sparse feature has one weight per
+/// id and task (a 1-column embedding per task, sharing tables as declared), a pooled sequence feature the masked mean
+/// of its ids' weights, and dense features a linear weight.
+/// </summary>
+public sealed class LogisticRegression(LogisticRegressionOptions? options = null) : RankingModel<LogisticRegressionOptions>(options ?? new LogisticRegressionOptions())
+{
+    public override string Name => "lr";
+
+    protected override RankingNetwork CreateNetwork(FeatureMap map, DeterministicRandom random) =>
+        new Network(CreateEmbeddings(map, random, dimension: map.Tasks.Count), random);
+
+    /// <summary>The first-order term shared with FM: [B, T] logits from T-column "embeddings" plus dense weights and bias.</summary>
+    internal sealed class FirstOrder : nn.Module<EmbeddedBatch, Tensor>
+    {
+        private readonly Linear? dense;
+        private readonly Parameter bias;
+
+        public FirstOrder(int denseCount, int tasks, DeterministicRandom random)
+            : base("first_order")
+        {
+            dense = denseCount > 0 ? nn.Linear(denseCount, tasks, hasBias: false) : null;
+            bias = nn.Parameter(zeros(tasks));
+            RegisterComponents();
+            if (dense is not null)
+            {
+                TorchInit.Seeded(dense, random);
+            }
+        }
+
+        /// <summary>Fields [B, F, T] (weights), dense [B, Dn] → [B, T].</summary>
+        public override Tensor forward(EmbeddedBatch input)
+        {
+            var logits = input.Fields.sum(1) + bias; // [B, T]
+            return dense is null ? logits : logits + dense.forward(input.Dense);
+        }
+    }
+
+    private sealed class Network : RankingNetwork
+    {
+        private readonly FeatureEmbeddings embeddings;
+        private readonly FirstOrder linear;
+
+        public Network(FeatureEmbeddings weights, DeterministicRandom random)
+            : base("lr")
+        {
+            embeddings = weights;
+            linear = new FirstOrder(weights.DenseCount, weights.Map.Tasks.Count, random);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(CtrBatch batch) => linear.forward(embeddings.forward(batch)); // [B, T]
+    }
+}

@@ -1,0 +1,65 @@
+using static TorchSharp.torch;
+
+namespace RecSys.Models.Ranking;
+
+/// <summary>
+/// One user's ranking request from the serving side: the user's encoded context (from
+/// <see cref="RankingFeatures.User"/>: id, demographics, live statistics), the recent history (item indices, oldest
+/// first; only the last L are used), the candidates (item indices) and the request time (Unix seconds, for hour and
+/// weekday).
+/// </summary>
+public sealed record RankingRequest(UserSide User, IReadOnlyList<int> History, IReadOnlyList<int> Candidates, long Timestamp);
+
+/// <summary>
+/// Scores every candidate of a request in one forward pass (one batch of N rows, <c>no_grad</c>, eval mode), encoding
+/// them with the same <see cref="CtrDatasetBuilder"/> as training. Thread-safe: encoding is per call and the ranker
+/// serialises its forward passes (see <see cref="RankingModel{TOptions}"/>). Call it synchronously within one grain
+/// turn (dispose scopes and no_grad are thread-local; none may be held across an await).
+/// </summary>
+public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
+{
+    public IRanker Ranker { get; } = ranker;
+
+    public RankingFeatures Features { get; } = features;
+
+    /// <summary>Probabilities [N × T] row-major, candidates in request order.</summary>
+    public float[] Score(RankingRequest request)
+    {
+        if (request.Candidates.Count == 0)
+        {
+            return [];
+        }
+        var builder = new CtrDatasetBuilder(Features.Map);
+        Span<float> labels = stackalloc float[Features.Map.Tasks.Count];
+        var history = request.History as int[] ?? [.. request.History];
+        foreach (var candidate in request.Candidates)
+        {
+            if ((uint)candidate >= (uint)Features.Items.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(request), candidate, $"candidate outside the model's {Features.Items.Count} items");
+            }
+            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0);
+        }
+        var rows = builder.Build();
+        var all = new int[rows.Count];
+        for (var n = 0; n < all.Length; n++)
+        {
+            all[n] = n;
+        }
+        using var scope = NewDisposeScope();
+        return Ranker.Predict(rows.Batch(all, Ranker.Device, withLabels: false));
+    }
+
+    /// <summary>Probabilities of one task (default task 0, click/engagement), candidates in request order.</summary>
+    public float[] Score(RankingRequest request, int task)
+    {
+        var all = Score(request);
+        var tasks = Features.Map.Tasks.Count;
+        var scores = new float[request.Candidates.Count];
+        for (var n = 0; n < scores.Length; n++)
+        {
+            scores[n] = all[n * tasks + task];
+        }
+        return scores;
+    }
+}
