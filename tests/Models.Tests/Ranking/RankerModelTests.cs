@@ -191,6 +191,7 @@ public class RankerLearningTests
 {
     [Theory]
     [InlineData("din", "")]
+    [InlineData("din", "normalize=false,activation=prelu")]
     [InlineData("dcnv2", "")]
     [InlineData("dcnv2", "mix=true,structure=parallel")]
     public void Likes_are_ranked_better_than_by_a_constant(string name, string extra)

@@ -27,8 +27,10 @@ public sealed record DinOptions : RankerOptions
     [Option("activation", "(dice|prelu|relu|sigmoid) activation of the attention unit and the DNN")]
     public string Activation { get; init; } = "dice";
 
-    [Option("normalize", "(bool) softmax the attention weights over the history (the paper keeps them raw)")]
-    public bool Normalize { get; init; }
+    // On by default: on ML-100K likes (80k rows) softmax weights gave valid AUC 0.7920 against 0.7888 for the
+    // paper's raw sums (50-item histories make raw sums large; the paper's users have far shorter ones).
+    [Option("normalize", "(bool) softmax the attention weights over the history; false = the paper's raw weighted sum")]
+    public bool Normalize { get; init; } = true;
 
     public override IEnumerable<string> Validate()
     {
@@ -45,9 +47,10 @@ public sealed record DinOptions : RankerOptions
 /// <summary>
 /// Deep Interest Network (Zhou et al., "Deep Interest Network for Click-Through Rate Prediction", KDD 2018): the
 /// user's behaviour sequence (<c>hist_item_id</c>, sharing item_id's table) is pooled by target attention, each
-/// past item weighted by a local activation unit (an MLP with Dice) of itself and the candidate (<c>item_id</c>),
-/// and the interest vector is concatenated with the flattened embeddings and dense features into a Dice DNN with a
-/// linear output per task. Needs a feature map with both item_id and hist_item_id.
+/// past item weighted by a local activation unit (an MLP with Dice) of itself and the candidate (<c>item_id</c>);
+/// the weights are softmax-normalised by default (<c>normalize=false</c> keeps the paper's raw weights). The interest
+/// vector is concatenated with the flattened embeddings and dense features into a Dice DNN with a linear output per
+/// task. Needs a feature map with both item_id and hist_item_id.
 /// </summary>
 public sealed class Din(DinOptions? options = null) : RankingModel<DinOptions>(options ?? new DinOptions())
 {
