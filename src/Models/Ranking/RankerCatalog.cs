@@ -10,6 +10,16 @@ public static class RankerCatalog
     {
         ["lr"] = (typeof(LogisticRegressionOptions), s => new LogisticRegression(ModelOptions.Bind(new LogisticRegressionOptions(), s, "lr"))),
         ["fm"] = (typeof(FactorizationMachineOptions), s => new FactorizationMachineRanker(ModelOptions.Bind(new FactorizationMachineOptions(), s, "fm"))),
+        ["widedeep"] = (typeof(WideDeepOptions), s => new WideDeep(ModelOptions.Bind(new WideDeepOptions(), s, "widedeep"))),
+        ["deepfm"] = (typeof(DeepFmOptions), s => new DeepFm(ModelOptions.Bind(new DeepFmOptions(), s, "deepfm"))),
+        ["dcn"] = (typeof(DcnOptions), s => new Dcn(ModelOptions.Bind(new DcnOptions(), s, "dcn"))),
+        ["dcnv2"] = (typeof(DcnV2Options), s => new DcnV2(ModelOptions.Bind(new DcnV2Options(), s, "dcnv2"))),
+        ["din"] = (typeof(DinOptions), s => new Din(ModelOptions.Bind(new DinOptions(), s, "din"))),
+        ["autoint"] = (typeof(AutoIntOptions), s => new AutoInt(ModelOptions.Bind(new AutoIntOptions(), s, "autoint"))),
+        ["xdeepfm"] = (typeof(XDeepFmOptions), s => new XDeepFm(ModelOptions.Bind(new XDeepFmOptions(), s, "xdeepfm"))),
+        ["fibinet"] = (typeof(FiBiNetOptions), s => new FiBiNet(ModelOptions.Bind(new FiBiNetOptions(), s, "fibinet"))),
+        ["mmoe"] = (typeof(MmoeOptions), s => new Mmoe(ModelOptions.Bind(new MmoeOptions(), s, "mmoe"))),
+        ["ple"] = (typeof(PleOptions), s => new Ple(ModelOptions.Bind(new PleOptions(), s, "ple"))),
     };
 
     public static IReadOnlyCollection<string> Names => Models.Keys;
