@@ -43,6 +43,7 @@ public sealed class TwoStageEvaluation
     private readonly RankingEvaluator _evaluator;
     private readonly int[][] _candidates;
     private readonly int[][] _histories;
+    private readonly int[][] _liked;
     private readonly long[] _times;
 
     /// <param name="recall">A recall model already trained on the split (by <paramref name="evaluator"/>).</param>
@@ -85,10 +86,12 @@ public sealed class TwoStageEvaluation
         var users = evaluator.Users;
         _histories = new int[users.Count][];
         _times = new long[users.Count];
+        _liked = new int[users.Count][];
         for (var n = 0; n < users.Count; n++)
         {
             _histories[n] = histories.Before(users[n], long.MaxValue).ToArray();
             _times[n] = firstTest.GetValueOrDefault(users[n]);
+            _liked[n] = histories.LikedBefore(users[n], long.MaxValue, new CtrOptions().LikeThreshold);
         }
         RecallMetrics = evaluator.EvaluateLists(candidates);
         CandidateHitShare = evaluator.HitShare(candidates);
@@ -130,7 +133,7 @@ public sealed class TwoStageEvaluation
         {
             cancellation.ThrowIfCancellationRequested();
             var candidates = _candidates[n];
-            var request = new RankingRequest(scorer.Features.User(users[n]), _histories[n], candidates, _times[n]);
+            var request = new RankingRequest(scorer.Features.User(users[n]), _histories[n], candidates, _times[n], _liked[n]);
             var scores = scorer.Score(request, task: 0);
             var order = Enumerable.Range(0, candidates.Length).ToArray();
             Array.Sort(order, (a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));

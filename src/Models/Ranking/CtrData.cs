@@ -66,35 +66,60 @@ public sealed record CtrOptions
 /// <summary>Train, validation and test examples of one feature map, with the encoded users and items behind them.</summary>
 public sealed record CtrSplit(string Protocol, CtrDataset Train, CtrDataset Validation, CtrDataset Test, RankingFeatures Features);
 
-/// <summary>Each user's interactions sorted by time, to give an example the items seen strictly before it.</summary>
+/// <summary>Each user's interactions sorted by time, to give an example the items seen (and liked) strictly before it.</summary>
 public sealed class UserHistories
 {
     private readonly long[][] _times;
     private readonly int[][] _items;
+    private readonly float[][] _ratings;
 
     public UserHistories(int users, IEnumerable<Interaction> interactions)
     {
-        var lists = new List<(long Time, int Item)>[users];
+        var lists = new List<(long Time, int Item, float Rating)>[users];
         for (var u = 0; u < users; u++)
         {
             lists[u] = [];
         }
         foreach (var i in interactions)
         {
-            lists[i.User].Add((i.Timestamp, i.Item));
+            lists[i.User].Add((i.Timestamp, i.Item, i.Rating));
         }
         _times = new long[users][];
         _items = new int[users][];
+        _ratings = new float[users][];
         for (var u = 0; u < users; u++)
         {
-            var sorted = lists[u].Select((e, n) => (e.Time, n, e.Item)).Order().ToArray(); // stable: ties keep input order
+            var sorted = lists[u].Select((e, n) => (e.Time, n, e.Item, e.Rating)).Order().ToArray(); // stable: ties keep input order
             _times[u] = [.. sorted.Select(e => e.Time)];
             _items[u] = [.. sorted.Select(e => e.Item)];
+            _ratings[u] = [.. sorted.Select(e => e.Rating)];
         }
     }
 
     /// <summary>The user's items with a timestamp strictly before <paramref name="time"/>, oldest first.</summary>
-    public ReadOnlySpan<int> Before(int user, long time)
+    public ReadOnlySpan<int> Before(int user, long time) => _items[user].AsSpan(0, CountBefore(user, time));
+
+    /// <summary>Of <see cref="Before"/>, the items rated at least <paramref name="threshold"/>, oldest first.</summary>
+    public int[] LikedBefore(int user, long time, float threshold)
+    {
+        var count = CountBefore(user, time);
+        var liked = new List<int>();
+        for (var n = 0; n < count; n++)
+        {
+            if (_ratings[user][n] >= threshold)
+            {
+                liked.Add(_items[user][n]);
+            }
+        }
+        return [.. liked];
+    }
+
+    /// <summary>Every item the user interacted with.</summary>
+    public IReadOnlySet<int> Seen(int user) => (_seen ??= new HashSet<int>?[_items.Length])[user] ??= [.. _items[user]];
+
+    private HashSet<int>?[]? _seen;
+
+    private int CountBefore(int user, long time)
     {
         var times = _times[user];
         int lo = 0, hi = times.Length;
@@ -110,13 +135,8 @@ public sealed class UserHistories
                 hi = mid;
             }
         }
-        return _items[user].AsSpan(0, lo);
+        return lo;
     }
-
-    /// <summary>Every item the user interacted with.</summary>
-    public IReadOnlySet<int> Seen(int user) => (_seen ??= new HashSet<int>?[_items.Length])[user] ??= [.. _items[user]];
-
-    private HashSet<int>?[]? _seen;
 }
 
 /// <summary>Builds CTR datasets from interaction data.</summary>
@@ -189,6 +209,7 @@ public static class CtrData
                 var user = features.Users[i.User];
                 var item = features.Items[i.Item];
                 var history = histories.Before(i.User, i.Timestamp);
+                var likedHistory = histories.LikedBefore(i.User, i.Timestamp, options.LikeThreshold);
                 var liked = i.Rating >= options.LikeThreshold ? 1f : 0f;
                 if (options.Labelling == CtrLabelling.Ratings)
                 {
@@ -205,7 +226,8 @@ public static class CtrData
                 builder.Add(
                     user, item, i.Timestamp, history, labels, i.User,
                     training ? userStatistics[i.User].FeaturesWithout(i.Rating, vocabularies.ItemGenres[i.Item], map.Prior) : null,
-                    training ? itemStatistics[i.Item].FeaturesWithout(i.Rating, map.Prior) : null);
+                    training ? itemStatistics[i.Item].FeaturesWithout(i.Rating, map.Prior) : null,
+                    likedHistory);
                 if (options.Labelling == CtrLabelling.Ratings)
                 {
                     continue;
@@ -218,7 +240,7 @@ public static class CtrData
                         : null;
                     if ((fromPool ?? SampleUnseen(histories.Seen(i.User), dataset.ItemCount, random)) is { } negative)
                     {
-                        builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User);
+                        builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User, liked: likedHistory);
                     }
                 }
             }

@@ -188,7 +188,8 @@ public sealed class CtrDatasetBuilder
 
     /// <summary>
     /// Adds one example: <paramref name="user"/> meets <paramref name="item"/> at <paramref name="timestamp"/> (Unix
-    /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept).
+    /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept), of which
+    /// the user liked <paramref name="liked"/> (same order).
     /// <paramref name="userStatistics"/>/<paramref name="itemStatistics"/> replace the sides' own statistics when given
     /// (leave-one-out for training rows). <paramref name="group"/> is the user index for GAUC.
     /// </summary>
@@ -200,7 +201,8 @@ public sealed class CtrDatasetBuilder
         ReadOnlySpan<float> labels,
         int group,
         UserStatisticsFeatures? userStatistics = null,
-        ItemStatisticsFeatures? itemStatistics = null)
+        ItemStatisticsFeatures? itemStatistics = null,
+        ReadOnlySpan<int> liked = default)
     {
         if (labels.Length != _map.Tasks.Count)
         {
@@ -247,9 +249,10 @@ public sealed class CtrDatasetBuilder
                 FeatureNames.ItemGenres => item.Genres,
                 FeatureNames.TitleTokens => item.Title,
                 FeatureNames.HistoryItemId => history,
+                FeatureNames.LikedHistoryItemId => liked,
                 _ => throw new NotSupportedException($"sequence feature '{f.Name}' has no encoder"),
             };
-            var isHistory = f.Name == FeatureNames.HistoryItemId;
+            var isHistory = f.Name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId;
             if (isHistory && values.Length > f.MaxLength)
             {
                 values = values[^f.MaxLength..]; // the most recent ones

@@ -63,6 +63,7 @@ public static class FeatureNames
     public const string ItemGenres = "item_genres";
     public const string TitleTokens = "title_tokens";
     public const string HistoryItemId = "hist_item_id";
+    public const string LikedHistoryItemId = "hist_liked_item_id";
     public const string UserMeanRating = "user_mean_rating";
     public const string UserRatingVariance = "user_rating_variance";
     public const string UserActivity = "user_log_count";
@@ -81,6 +82,13 @@ public sealed record FeatureMapOptions
 
     /// <summary>(bool) Pool hist_item_id by mean into the field stack too (false: raw for attention models only).</summary>
     public bool PoolHistory { get; init; } = true;
+
+    /// <summary>
+    /// (bool) hist_liked_item_id: the most recent earlier items the user liked (rated at least the like threshold;
+    /// "like" events when serving), mean-pooled and sharing item_id's table. Which items a user liked says more about
+    /// the next like than which items they saw.
+    /// </summary>
+    public bool LikedHistory { get; init; } = true;
 
     /// <summary>(bool) Hour of day and weekday of the event.</summary>
     public bool Context { get; init; } = true;
@@ -161,7 +169,7 @@ public sealed record FeatureMap
     /// <summary>
     /// The default MovieLens-like schema: user_id, item_id, gender, age bucket, occupation, year bucket, hour, weekday,
     /// the user's top-3 genres (sharing the genre table), item genres and title tokens (mean-pooled sequences),
-    /// hist_item_id (sharing item_id's table), and dense user/item statistics. Vocabularies come from the catalogue
+    /// hist_item_id and hist_liked_item_id (sharing item_id's table), and dense user/item statistics. Vocabularies come from the catalogue
     /// metadata (<paramref name="vocabularies"/>); nothing here reads interactions.
     /// </summary>
     public static FeatureMap Build(FeatureMapOptions options, int users, int items, Data.SideFeatures vocabularies, IReadOnlyList<string> tasks, StatisticsPrior prior)
@@ -197,6 +205,10 @@ public sealed record FeatureMap
         }
         features.Add(new SequenceFeature(
             FeatureNames.HistoryItemId, items + 1, options.HistoryLength, FeatureNames.ItemId, options.PoolHistory ? SequencePooling.Mean : SequencePooling.None));
+        if (options.LikedHistory)
+        {
+            features.Add(new SequenceFeature(FeatureNames.LikedHistoryItemId, items + 1, options.HistoryLength, FeatureNames.ItemId));
+        }
         if (options.Statistics)
         {
             features.Add(new DenseFeature(FeatureNames.UserMeanRating));

@@ -30,13 +30,13 @@ public sealed class CtrDataTests
 
         Assert.Equal(
             ["user_id", "item_id", "gender", "age", "occupation", "year", "hour", "weekday", "user_top_genre_1", "user_top_genre_2", "user_top_genre_3",
-             "item_genres", "title_tokens", "hist_item_id", "user_mean_rating", "user_rating_variance", "user_log_count", "item_log_count", "item_mean_rating"],
+             "item_genres", "title_tokens", "hist_item_id", "hist_liked_item_id", "user_mean_rating", "user_rating_variance", "user_log_count", "item_log_count", "item_mean_rating"],
             map.Features.Select(f => f.Name));
         var history = Assert.IsType<SequenceFeature>(map[FeatureNames.HistoryItemId]);
         Assert.Equal("item_id", history.Table);
         Assert.Equal("genre", Assert.IsType<SparseFeature>(map["user_top_genre_2"]).Table);
         Assert.Equal("genre", Assert.IsType<SequenceFeature>(map[FeatureNames.ItemGenres]).Table);
-        Assert.DoesNotContain(map.Tables, t => t.Table is "hist_item_id" or "user_top_genre_1" or "item_genres");
+        Assert.DoesNotContain(map.Tables, t => t.Table is "hist_item_id" or "hist_liked_item_id" or "user_top_genre_1" or "item_genres");
         Assert.Equal(Data.ItemCount + 1, map.Tables.Single(t => t.Table == "item_id").Rows);
         Assert.All(map.Dense, d => Assert.True(d.Std > 0));
     }
@@ -142,6 +142,17 @@ public sealed class CtrDataTests
         Assert.Empty(HistoryOf(4));          // v
         var histories = new UserHistories(data.UserCount, data.Interactions);
         Assert.Equal([a, b, c], histories.Before(0, 300).ToArray());
+
+        // The liked history is the same, restricted to ratings of at least 4.
+        var liked = split.Train.Map.Sequences.ToList().FindIndex(s => s.Name == FeatureNames.LikedHistoryItemId);
+        int[] LikedOf(int row) => [.. split.Train.Sequences[liked].AsSpan(row * length, split.Train.Lengths[liked][row]).ToArray().Select(id => id - 1)];
+        Assert.Empty(LikedOf(0));
+        Assert.Equal([a], LikedOf(1));
+        Assert.Equal([a], LikedOf(2));
+        Assert.Equal([a, b], LikedOf(3));      // c was rated 3
+        Assert.Empty(LikedOf(4));              // v rated a 2, and later nothing
+        Assert.Equal([a, b], histories.LikedBefore(0, 300, 4));
+        Assert.Equal([a], histories.LikedBefore(0, 200, 4));
     }
 
     /// <summary>

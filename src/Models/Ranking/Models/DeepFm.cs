@@ -55,7 +55,7 @@ public sealed class DeepFm(DeepFmOptions? options = null) : RankingModel<DeepFmO
         {
             var tasks = factors.Map.Tasks.Count;
             weights = firstOrder;
-            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks, random);
+            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks);
             embeddings = factors;
             fm = new FactorizationMachine();
             deep = new Mlp(factors.FlatSize, RankerParts.Sizes(options.Hidden), options.Dropout, random.NextUInt64());

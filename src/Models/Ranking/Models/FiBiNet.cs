@@ -71,7 +71,7 @@ public sealed class FiBiNet(FiBiNetOptions? options = null) : RankingModel<FiBiN
             }
             var tasks = factors.Map.Tasks.Count;
             weights = firstOrder;
-            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks, random);
+            linear = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks);
             embeddings = factors;
             senet = new SeNetLayer(factors.FieldCount, options.ReductionRatio);
             bilinear = new BilinearInteraction(factors.FieldCount, factors.Dimension, options.BilinearType);

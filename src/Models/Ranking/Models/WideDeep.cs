@@ -54,7 +54,7 @@ public sealed class WideDeep(WideDeepOptions? options = null) : RankingModel<Wid
         {
             var tasks = factors.Map.Tasks.Count;
             weights = firstOrder;
-            wide = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks, random);
+            wide = new LogisticRegression.FirstOrder(firstOrder.DenseCount, tasks);
             embeddings = factors;
             deep = new Mlp(factors.FlatSize, RankerParts.Sizes(options.Hidden), options.Dropout, random.NextUInt64());
             head = nn.Linear(deep.OutputSize, tasks);
