@@ -44,6 +44,7 @@ public sealed class TwoStageEvaluation
     private readonly int[][] _candidates;
     private readonly int[][] _histories;
     private readonly int[][] _liked;
+    private readonly int[][] _disliked;
     private readonly long[] _times;
 
     /// <param name="recall">A recall model already trained on the split (by <paramref name="evaluator"/>).</param>
@@ -87,11 +88,13 @@ public sealed class TwoStageEvaluation
         _histories = new int[users.Count][];
         _times = new long[users.Count];
         _liked = new int[users.Count][];
+        _disliked = new int[users.Count][];
         for (var n = 0; n < users.Count; n++)
         {
             _histories[n] = histories.Before(users[n], long.MaxValue).ToArray();
             _times[n] = firstTest.GetValueOrDefault(users[n]);
             _liked[n] = histories.LikedBefore(users[n], long.MaxValue, new CtrOptions().LikeThreshold);
+            _disliked[n] = histories.DislikedBefore(users[n], long.MaxValue, new CtrOptions().LikeThreshold);
         }
         RecallMetrics = evaluator.EvaluateLists(candidates);
         CandidateHitShare = evaluator.HitShare(candidates);
@@ -133,7 +136,7 @@ public sealed class TwoStageEvaluation
         {
             cancellation.ThrowIfCancellationRequested();
             var candidates = _candidates[n];
-            var request = new RankingRequest(scorer.Features.User(users[n]), _histories[n], candidates, _times[n], _liked[n]);
+            var request = new RankingRequest(scorer.Features.User(users[n]), _histories[n], candidates, _times[n], _liked[n], _disliked[n]);
             var scores = scorer.Score(request, task: 0);
             var order = Enumerable.Range(0, candidates.Length).ToArray();
             Array.Sort(order, (a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));

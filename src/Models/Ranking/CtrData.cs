@@ -100,18 +100,23 @@ public sealed class UserHistories
     public ReadOnlySpan<int> Before(int user, long time) => _items[user].AsSpan(0, CountBefore(user, time));
 
     /// <summary>Of <see cref="Before"/>, the items rated at least <paramref name="threshold"/>, oldest first.</summary>
-    public int[] LikedBefore(int user, long time, float threshold)
+    public int[] LikedBefore(int user, long time, float threshold) => RatedBefore(user, time, threshold, liked: true);
+
+    /// <summary>Of <see cref="Before"/>, the items rated below <paramref name="threshold"/>, oldest first.</summary>
+    public int[] DislikedBefore(int user, long time, float threshold) => RatedBefore(user, time, threshold, liked: false);
+
+    private int[] RatedBefore(int user, long time, float threshold, bool liked)
     {
         var count = CountBefore(user, time);
-        var liked = new List<int>();
+        var items = new List<int>();
         for (var n = 0; n < count; n++)
         {
-            if (_ratings[user][n] >= threshold)
+            if (_ratings[user][n] >= threshold == liked)
             {
-                liked.Add(_items[user][n]);
+                items.Add(_items[user][n]);
             }
         }
-        return [.. liked];
+        return [.. items];
     }
 
     /// <summary>Every item the user interacted with.</summary>
@@ -210,6 +215,7 @@ public static class CtrData
                 var item = features.Items[i.Item];
                 var history = histories.Before(i.User, i.Timestamp);
                 var likedHistory = histories.LikedBefore(i.User, i.Timestamp, options.LikeThreshold);
+                var dislikedHistory = histories.DislikedBefore(i.User, i.Timestamp, options.LikeThreshold);
                 var liked = i.Rating >= options.LikeThreshold ? 1f : 0f;
                 if (options.Labelling == CtrLabelling.Ratings)
                 {
@@ -227,7 +233,8 @@ public static class CtrData
                     user, item, i.Timestamp, history, labels, i.User,
                     training ? userStatistics[i.User].FeaturesWithout(i.Rating, vocabularies.ItemGenres[i.Item], map.Prior) : null,
                     training ? itemStatistics[i.Item].FeaturesWithout(i.Rating, map.Prior) : null,
-                    likedHistory);
+                    likedHistory,
+                    dislikedHistory);
                 if (options.Labelling == CtrLabelling.Ratings)
                 {
                     continue;
@@ -240,7 +247,7 @@ public static class CtrData
                         : null;
                     if ((fromPool ?? SampleUnseen(histories.Seen(i.User), dataset.ItemCount, random)) is { } negative)
                     {
-                        builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User, liked: likedHistory);
+                        builder.Add(user, features.Items[negative], i.Timestamp, history, labels, i.User, liked: likedHistory, disliked: dislikedHistory);
                     }
                 }
             }

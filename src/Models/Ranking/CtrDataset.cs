@@ -189,7 +189,7 @@ public sealed class CtrDatasetBuilder
     /// <summary>
     /// Adds one example: <paramref name="user"/> meets <paramref name="item"/> at <paramref name="timestamp"/> (Unix
     /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept), of which
-    /// the user liked <paramref name="liked"/> (same order).
+    /// the user liked <paramref name="liked"/> and did not like <paramref name="disliked"/> (same order).
     /// <paramref name="userStatistics"/>/<paramref name="itemStatistics"/> replace the sides' own statistics when given
     /// (leave-one-out for training rows). <paramref name="group"/> is the user index for GAUC.
     /// </summary>
@@ -202,7 +202,8 @@ public sealed class CtrDatasetBuilder
         int group,
         UserStatisticsFeatures? userStatistics = null,
         ItemStatisticsFeatures? itemStatistics = null,
-        ReadOnlySpan<int> liked = default)
+        ReadOnlySpan<int> liked = default,
+        ReadOnlySpan<int> disliked = default)
     {
         if (labels.Length != _map.Tasks.Count)
         {
@@ -250,9 +251,10 @@ public sealed class CtrDatasetBuilder
                 FeatureNames.TitleTokens => item.Title,
                 FeatureNames.HistoryItemId => history,
                 FeatureNames.LikedHistoryItemId => liked,
+                FeatureNames.DislikedHistoryItemId => disliked,
                 _ => throw new NotSupportedException($"sequence feature '{f.Name}' has no encoder"),
             };
-            var isHistory = f.Name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId;
+            var isHistory = f.Name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId or FeatureNames.DislikedHistoryItemId;
             if (isHistory && values.Length > f.MaxLength)
             {
                 values = values[^f.MaxLength..]; // the most recent ones

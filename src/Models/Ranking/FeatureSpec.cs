@@ -64,6 +64,7 @@ public static class FeatureNames
     public const string TitleTokens = "title_tokens";
     public const string HistoryItemId = "hist_item_id";
     public const string LikedHistoryItemId = "hist_liked_item_id";
+    public const string DislikedHistoryItemId = "hist_disliked_item_id";
     public const string UserMeanRating = "user_mean_rating";
     public const string UserRatingVariance = "user_rating_variance";
     public const string UserActivity = "user_log_count";
@@ -86,7 +87,8 @@ public sealed record FeatureMapOptions
     /// <summary>
     /// (bool) hist_liked_item_id: the most recent earlier items the user liked (rated at least the like threshold;
     /// "like" events when serving), mean-pooled and sharing item_id's table. Which items a user liked says more about
-    /// the next like than which items they saw.
+    /// the next like than which items they saw. With it comes hist_disliked_item_id, the earlier items rated below
+    /// the threshold, so a model can tell the two apart.
     /// </summary>
     public bool LikedHistory { get; init; } = true;
 
@@ -169,7 +171,7 @@ public sealed record FeatureMap
     /// <summary>
     /// The default MovieLens-like schema: user_id, item_id, gender, age bucket, occupation, year bucket, hour, weekday,
     /// the user's top-3 genres (sharing the genre table), item genres and title tokens (mean-pooled sequences),
-    /// hist_item_id and hist_liked_item_id (sharing item_id's table), and dense user/item statistics. Vocabularies come from the catalogue
+    /// hist_item_id, hist_liked_item_id and hist_disliked_item_id (sharing item_id's table), and dense user/item statistics. Vocabularies come from the catalogue
     /// metadata (<paramref name="vocabularies"/>); nothing here reads interactions.
     /// </summary>
     public static FeatureMap Build(FeatureMapOptions options, int users, int items, Data.SideFeatures vocabularies, IReadOnlyList<string> tasks, StatisticsPrior prior)
@@ -208,6 +210,7 @@ public sealed record FeatureMap
         if (options.LikedHistory)
         {
             features.Add(new SequenceFeature(FeatureNames.LikedHistoryItemId, items + 1, options.HistoryLength, FeatureNames.ItemId));
+            features.Add(new SequenceFeature(FeatureNames.DislikedHistoryItemId, items + 1, options.HistoryLength, FeatureNames.ItemId));
         }
         if (options.Statistics)
         {

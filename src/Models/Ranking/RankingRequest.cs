@@ -6,9 +6,10 @@ namespace RecSys.Models.Ranking;
 /// One user's ranking request from the serving side: the user's encoded context (from
 /// <see cref="RankingFeatures.User"/>: id, demographics, live statistics), the recent history (item indices, oldest
 /// first; only the last L are used), the candidates (item indices), the request time (Unix seconds, for hour and
-/// weekday) and the history items the user liked (oldest first; "like" events or ratings at the like threshold).
+/// weekday), and the history items the user liked and did not like (oldest first; from "like" events or ratings against
+/// the like threshold).
 /// </summary>
-public sealed record RankingRequest(UserSide User, IReadOnlyList<int> History, IReadOnlyList<int> Candidates, long Timestamp, IReadOnlyList<int>? Liked = null);
+public sealed record RankingRequest(UserSide User, IReadOnlyList<int> History, IReadOnlyList<int> Candidates, long Timestamp, IReadOnlyList<int>? Liked = null, IReadOnlyList<int>? Disliked = null);
 
 /// <summary>
 /// Scores every candidate of a request in one forward pass (one batch of N rows, <c>no_grad</c>, eval mode), encoding
@@ -33,13 +34,14 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
         Span<float> labels = stackalloc float[Features.Map.Tasks.Count];
         var history = request.History as int[] ?? [.. request.History];
         var liked = request.Liked as int[] ?? [.. request.Liked ?? []];
+        var disliked = request.Disliked as int[] ?? [.. request.Disliked ?? []];
         foreach (var candidate in request.Candidates)
         {
             if ((uint)candidate >= (uint)Features.Items.Count)
             {
                 throw new ArgumentOutOfRangeException(nameof(request), candidate, $"candidate outside the model's {Features.Items.Count} items");
             }
-            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked);
+            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked);
         }
         var rows = builder.Build();
         var all = new int[rows.Count];

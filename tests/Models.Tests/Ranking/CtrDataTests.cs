@@ -30,7 +30,7 @@ public sealed class CtrDataTests
 
         Assert.Equal(
             ["user_id", "item_id", "gender", "age", "occupation", "year", "hour", "weekday", "user_top_genre_1", "user_top_genre_2", "user_top_genre_3",
-             "item_genres", "title_tokens", "hist_item_id", "hist_liked_item_id", "user_mean_rating", "user_rating_variance", "user_log_count", "item_log_count", "item_mean_rating"],
+             "item_genres", "title_tokens", "hist_item_id", "hist_liked_item_id", "hist_disliked_item_id", "user_mean_rating", "user_rating_variance", "user_log_count", "item_log_count", "item_mean_rating"],
             map.Features.Select(f => f.Name));
         var history = Assert.IsType<SequenceFeature>(map[FeatureNames.HistoryItemId]);
         Assert.Equal("item_id", history.Table);
@@ -153,6 +153,8 @@ public sealed class CtrDataTests
         Assert.Empty(LikedOf(4));              // v rated a 2, and later nothing
         Assert.Equal([a, b], histories.LikedBefore(0, 300, 4));
         Assert.Equal([a], histories.LikedBefore(0, 200, 4));
+        Assert.Equal([c], histories.DislikedBefore(0, 301, 4));
+        Assert.Equal([a], histories.DislikedBefore(1, 51, 4));
     }
 
     /// <summary>

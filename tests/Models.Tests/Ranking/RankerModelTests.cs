@@ -140,17 +140,20 @@ public class RankerModelTests(RankerZooFixture zoo) : IClassFixture<RankerZooFix
         Assert.True(click.Average() > like.Average(), $"{name}: click {click.Average():0.000}, like {like.Average():0.000}");
     }
 
-    [Fact]
-    public void Din_without_a_history_feature_says_what_is_missing()
+    [Theory]
+    [InlineData(FeatureNames.LikedHistoryItemId)]
+    [InlineData(FeatureNames.HistoryItemId)]
+    public void Din_without_its_history_feature_says_what_is_missing(string history)
     {
-        var map = zoo.Split.Train.Map with { Features = [.. zoo.Split.Train.Map.Features.Where(f => f.Name != FeatureNames.HistoryItemId)] };
+        var map = zoo.Split.Train.Map with { Features = [.. zoo.Split.Train.Map.Features.Where(f => f.Name != history)] };
         var builder = new CtrDatasetBuilder(map);
         builder.Add(zoo.Split.Features.Users[0], zoo.Split.Features.Items[0], 1_704_200_000, [], [1f, 0f], group: 0);
-        using var din = RankerCatalog.Create("din", RankerZooFixture.Quick("din"));
+        var settings = new Dictionary<string, string>(RankerZooFixture.Quick("din")) { ["history"] = history };
+        using var din = RankerCatalog.Create("din", settings);
 
         var error = Assert.Throws<RecommenderConfigurationException>(() => din.Fit(builder.Build(), null, new RankingContext(Device: "cpu")));
 
-        Assert.Contains("hist_item_id", error.Message);
+        Assert.Contains(history, error.Message);
     }
 
     [Theory]

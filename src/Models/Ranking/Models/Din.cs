@@ -32,6 +32,11 @@ public sealed record DinOptions : RankerOptions
     [Option("normalize", "(bool) softmax the attention weights over the history; false = the paper's raw weighted sum")]
     public bool Normalize { get; init; } = true;
 
+    // hist_liked_item_id by default: on ML-100K likes, valid AUC 0.8001 against 0.7997 attending over every earlier
+    // item (test 0.7972 against 0.7964); a small difference, one seed.
+    [Option("history", "(string) the behaviour sequence attended over: hist_liked_item_id (the earlier items the user liked) or hist_item_id (every earlier item)")]
+    public string History { get; init; } = FeatureNames.LikedHistoryItemId;
+
     public override IEnumerable<string> Validate()
     {
         foreach (var problem in base.Validate())
@@ -40,6 +45,10 @@ public sealed record DinOptions : RankerOptions
         }
         if (RankerParts.SizesProblem("attention", Attention, allowEmpty: false, "80,40") is { } attention) yield return attention;
         if (RankerParts.SizesProblem("hidden", Hidden, allowEmpty: false, "200,80") is { } hidden) yield return hidden;
+        if (History is not (FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId))
+        {
+            yield return $"history must be {FeatureNames.HistoryItemId} or {FeatureNames.LikedHistoryItemId}; got '{History}'";
+        }
         if (!Activations.Contains(Activation)) yield return $"activation must be one of {string.Join(", ", Activations)}; got '{Activation}'";
     }
 }
@@ -58,10 +67,10 @@ public sealed class Din(DinOptions? options = null) : RankingModel<DinOptions>(o
 
     protected override RankingNetwork CreateNetwork(FeatureMap map, DeterministicRandom random)
     {
-        if (!map.Contains(FeatureNames.HistoryItemId) || map[FeatureNames.HistoryItemId] is not SequenceFeature history)
+        if (!map.Contains(Options.History) || map[Options.History] is not SequenceFeature history)
         {
             throw new RecommenderConfigurationException(
-                $"din needs the sequence feature '{FeatureNames.HistoryItemId}' (the behaviour history) in the feature map; it has {string.Join(", ", map.Features.Select(f => f.Name))}");
+                $"din needs the sequence feature '{Options.History}' (the behaviour history) in the feature map; it has {string.Join(", ", map.Features.Select(f => f.Name))}");
         }
         if (!map.Contains(FeatureNames.ItemId) || map[FeatureNames.ItemId] is not SparseFeature item)
         {
@@ -70,7 +79,7 @@ public sealed class Din(DinOptions? options = null) : RankingModel<DinOptions>(o
         if (history.Table != item.Table)
         {
             throw new RecommenderConfigurationException(
-                $"din needs '{FeatureNames.HistoryItemId}' to share '{FeatureNames.ItemId}'s embedding table; it uses '{history.Table}'");
+                $"din needs '{Options.History}' to share '{FeatureNames.ItemId}'s embedding table; it uses '{history.Table}'");
         }
         return new Network(CreateEmbeddings(map, random), Options, random);
     }
@@ -81,11 +90,13 @@ public sealed class Din(DinOptions? options = null) : RankingModel<DinOptions>(o
         private readonly TargetAttention attention;
         private readonly Mlp deep;
         private readonly Linear head;
+        private readonly string _history;
 
         public Network(FeatureEmbeddings factors, DinOptions options, DeterministicRandom random)
             : base("din")
         {
             embeddings = factors;
+            _history = options.History;
             attention = new TargetAttention(factors.Dimension, RankerParts.Sizes(options.Attention), random.NextUInt64(), options.Activation, options.Normalize, options.Dropout);
             deep = new Mlp(factors.FlatSize + factors.Dimension, RankerParts.Sizes(options.Hidden), options.Dropout, random.NextUInt64(), options.Activation);
             head = nn.Linear(deep.OutputSize, factors.Map.Tasks.Count);
@@ -96,7 +107,7 @@ public sealed class Din(DinOptions? options = null) : RankingModel<DinOptions>(o
         public override Tensor forward(CtrBatch batch)
         {
             var embedded = embeddings.forward(batch);
-            var (keys, mask) = embedded.Sequences[FeatureNames.HistoryItemId];       // [B, L, D], [B, L] 1/0
+            var (keys, mask) = embedded.Sequences[_history];                       // [B, L, D], [B, L] 1/0
             var query = embedded.Field(FeatureNames.ItemId);                          // [B, D]
             var interest = attention.forward(query, keys, mask.gt(0.5.Held()));       // [B, D]
             var input = cat([interest, embedded.Flat()], 1);                          // [B, D + F·D + Dn]
