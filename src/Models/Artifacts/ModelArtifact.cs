@@ -52,6 +52,17 @@ public interface IArtifactModel : IRecommender
 
     int VectorSize { get; }
 
+    /// <summary>
+    /// The ANN query of a user: <see cref="VectorSize"/> floats whose dot product with a row of
+    /// <see cref="ItemVectors"/> is the model's score of that item. <paramref name="history"/> holds item indices,
+    /// oldest first; <paramref name="user"/> is the user's index, or −1 for a user the model never saw (models that
+    /// need a known user, such as two-tower and NeuMF, then throw <see cref="ArgumentOutOfRangeException"/>).
+    /// </summary>
+    float[] UserVector(IReadOnlyList<int> history, int user = -1);
+
+    /// <summary>Writes the score of each of <paramref name="items"/> for <paramref name="userVector"/> into <paramref name="scores"/>.</summary>
+    void ScoreItems(ReadOnlySpan<float> userVector, ReadOnlySpan<int> items, Span<float> scores);
+
     /// <summary>Writes the weights (TorchSharp format) to <paramref name="path"/>.</summary>
     void SaveWeights(string path);
 

@@ -102,6 +102,20 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
         VectorScoring.Dot(VectorScoring.Row(_users, user, Options.HiddenSize), _items, _bias, scores);
     }
 
+    /// <summary>The state after <paramref name="history"/> with the bias component 1 appended (the user is not used).</summary>
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1) => [.. Encode(history), 1f];
+
+    /// <summary>State · output weights + bias, without building <see cref="ItemVectors"/>.</summary>
+    public override void ScoreItems(ReadOnlySpan<float> userVector, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        var h = Options.HiddenSize;
+        CheckScoreItems(userVector, items, scores, h + 1, _bias.Length);
+        for (var n = 0; n < items.Length; n++)
+        {
+            scores[n] = System.Numerics.Tensors.TensorPrimitives.Dot(userVector[..h], _items.AsSpan(items[n] * h, h)) + userVector[h] * _bias[items[n]];
+        }
+    }
+
     /// <summary>The state after reading <paramref name="items"/> in order, in one GRU call.</summary>
     public float[] Encode(IReadOnlyList<int> items)
     {

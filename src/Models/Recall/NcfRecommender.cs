@@ -104,6 +104,19 @@ public sealed class NcfRecommender(NcfOptions? options = null) : NeuralRecommend
         }
     }
 
+    /// <summary>
+    /// The user's GMF embedding (the history is not used; the user must be known): the ANN query against
+    /// <see cref="ItemVectors"/>. Its dot products give the GMF part of the logit only; <see cref="Score"/> gives NeuMF's.
+    /// </summary>
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1)
+    {
+        if (user < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(user), user, "ncf has an embedding per trained user only; new users need a history-based model");
+        }
+        return UserVector(user);
+    }
+
     /// <summary>The user's GMF embedding: the ANN query against <see cref="ItemVectors"/>.</summary>
     public float[] UserVector(int user)
     {

@@ -78,6 +78,9 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
         VectorScoring.Dot(VectorScoring.Row(_users, user, Options.HiddenSize), _items, [], scores);
     }
 
+    /// <summary>The user vector after <paramref name="history"/> (the user is not used).</summary>
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1) => Encode(history);
+
     /// <summary>The user vector after reading <paramref name="items"/> (only the last max_len count).</summary>
     public float[] Encode(IReadOnlyList<int> items)
     {

@@ -102,7 +102,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
     }
 
     /// <summary>The user vector of a history (oldest item first): Σ decay^age · v_i / Σ decay^age; zeros when empty.</summary>
-    public float[] UserVector(IReadOnlyList<int> history)
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1)
     {
         var vector = new float[Options.EmbeddingSize];
         WeightedMean(history, vector);

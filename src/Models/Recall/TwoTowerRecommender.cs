@@ -117,6 +117,23 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null) : Sampl
         return Softmax.Loss(users, positives, b.Items, negatives, b.Negatives, Options.Temperature);
     }
 
+    /// <summary>The user tower's output for a known user (it reads the id and demographics, not the history).</summary>
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1)
+    {
+        if (_network is null || _userFeatures is null)
+        {
+            throw new InvalidOperationException("twotower is not trained");
+        }
+        if (user < 0 || user >= _userFeatures!.shape[0])
+        {
+            throw new ArgumentOutOfRangeException(nameof(user), user, "twotower's user tower needs a trained user's id; new users need a history-based model");
+        }
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        _network!.eval();
+        return UserTower([user]).cpu().data<float>().ToArray();
+    }
+
     /// <summary>The user tower reads the id and demographics, not the history.</summary>
     protected override Tensor UserVectors(long[] users, UserSequences histories) => UserTower(users);
 

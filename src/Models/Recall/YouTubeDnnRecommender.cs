@@ -90,15 +90,26 @@ public sealed class YouTubeDnnRecommender(YouTubeDnnOptions? options = null) : S
 
     public override int VectorSize => Options.OutputSize;
 
-    /// <summary>The user vector after <paramref name="history"/> for a user with these demographics.</summary>
+    /// <summary>
+    /// The user vector after <paramref name="history"/> with the demographics of <paramref name="user"/> (−1: a new
+    /// user, demographics unknown).
+    /// </summary>
+    public override float[] UserVector(IReadOnlyList<int> history, int user = -1) => Encode(history, user);
+
+    /// <summary>The user vector after <paramref name="history"/> for a user with these demographics (−1: unknown).</summary>
     public float[] Encode(IReadOnlyList<int> history, int user)
     {
         var network = _network ?? throw new InvalidOperationException("youtubednn is not trained");
+        if (user >= _userFeatures!.shape[0])
+        {
+            throw new ArgumentOutOfRangeException(nameof(user), user, $"youtubednn knows {_userFeatures.shape[0]} users; pass -1 for a new one");
+        }
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         network.eval();
         var (items, mask) = Histories([history]);
-        return Normalise(network.User(items, mask, _userFeatures!.index_select(0, tensor(new long[] { user })).to(Device))).cpu().data<float>().ToArray();
+        var features = user >= 0 ? _userFeatures.index_select(0, tensor(new long[] { user })) : zeros(1, 3, dtype: ScalarType.Int64); // 0 = unknown
+        return Normalise(network.User(items, mask, features.to(Device))).cpu().data<float>().ToArray();
     }
 
     protected override nn.Module CreateTowers(TrainingData data, DeterministicRandom random)

@@ -181,6 +181,41 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
     /// <inheritdoc/>
     public abstract int VectorSize { get; }
 
+    /// <inheritdoc/>
+    public abstract float[] UserVector(IReadOnlyList<int> history, int user = -1);
+
+    /// <inheritdoc/>
+    public virtual void ScoreItems(ReadOnlySpan<float> userVector, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        var size = VectorSize;
+        var vectors = ItemVectors;
+        CheckScoreItems(userVector, items, scores, size, vectors.Length / Math.Max(1, size));
+        for (var n = 0; n < items.Length; n++)
+        {
+            scores[n] = System.Numerics.Tensors.TensorPrimitives.Dot(userVector, vectors.AsSpan(items[n] * size, size));
+        }
+    }
+
+    /// <summary>Argument checks of <see cref="ScoreItems"/>.</summary>
+    protected static void CheckScoreItems(ReadOnlySpan<float> userVector, ReadOnlySpan<int> items, Span<float> scores, int size, int itemCount)
+    {
+        if (userVector.Length != size)
+        {
+            throw new ArgumentException($"a user vector has {size} values, not {userVector.Length}", nameof(userVector));
+        }
+        if (scores.Length < items.Length)
+        {
+            throw new ArgumentException($"{scores.Length} scores for {items.Length} items", nameof(scores));
+        }
+        foreach (var item in items)
+        {
+            if ((uint)item >= (uint)itemCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(items), item, $"the model knows {itemCount} items");
+            }
+        }
+    }
+
     public void SaveWeights(string path)
     {
         (_network ?? throw new InvalidOperationException($"{Name} is not trained")).save(path);
