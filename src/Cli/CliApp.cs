@@ -26,8 +26,10 @@ public static class CliApp
                                                           ctr: rankers lr,fm on a random 8:1:1 split, auc/gauc/logloss;
                                                           two-stage: leave-one-out, --recall <model> (default sasrec)
                                                           top --candidates 200 re-ranked by each ranker in --models,
-                                                          rankers trained with --negatives 4 sampled per interaction,
-                                                          --recall-negatives 0.5 of them from the user's candidates)
+                                                          rankers trained on --ranker-data impressions (the recall
+                                                          lists at the validation step, with recall scores) or
+                                                          interactions (--negatives 4 sampled per interaction,
+                                                          --recall-negatives 0.5 of them from the user's candidates))
                [--models {string.Join(',', EvalCommand.DefaultModels)}]
                [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')

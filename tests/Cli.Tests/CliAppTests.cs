@@ -298,6 +298,8 @@ public sealed class CtrCommandTests : IDisposable
     [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "itemcf")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--candidates", "5")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--sampled", "100")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--ranker-data", "clicks")]
+    [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--recall-negatives", "2")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "bpr", "--models", "lr", "--set", "bpr.factors=0")]
     [InlineData("eval", "--data", "synthetic", "--protocol", "two-stage", "--recall", "pop", "--models", "lr", "--set", "fm.epochs=2")]
     public void Bad_rankers_and_options_exit_with_code_2(params string[] args)

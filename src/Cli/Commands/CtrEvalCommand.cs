@@ -24,7 +24,7 @@ internal static class CtrEvalCommand
 
     public static int Run(Arguments arguments, TextWriter output, TextWriter error)
     {
-        foreach (var option in new[] { "--k", "--sampled", "--recall", "--candidates", "--negatives", "--recall-negatives" })
+        foreach (var option in new[] { "--k", "--sampled", "--recall", "--candidates", "--negatives", "--recall-negatives", "--ranker-data" })
         {
             if (arguments.Optional(option) is not null)
             {

@@ -18,7 +18,7 @@ internal static class EvalCommand
     {
         var arguments = Arguments.Parse(
             args,
-            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives", "--recall-negatives"],
+            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives", "--recall-negatives", "--ranker-data"],
             ["--skip-bad-lines"],
             repeatable: ["--set"]);
 
@@ -35,7 +35,7 @@ internal static class EvalCommand
         {
             return TwoStageEvalCommand.Run(arguments, output, error);
         }
-        foreach (var option in new[] { "--recall", "--candidates", "--negatives", "--recall-negatives" })
+        foreach (var option in new[] { "--recall", "--candidates", "--negatives", "--recall-negatives", "--ranker-data" })
         {
             if (arguments.Optional(option) is not null)
             {

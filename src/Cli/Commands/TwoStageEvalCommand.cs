@@ -10,7 +10,7 @@ namespace RecSys.Cli.Commands;
 
 /// <summary>
 /// <c>recsys eval --protocol two-stage --data &lt;spec&gt; --recall sasrec --models lr,din [--candidates 200] [--k 10]
-/// [--negatives 4] [--recall-negatives 0.5] [--set model.option=value]... [--seed 42] [--out &lt;folder&gt;] [--device auto|cpu|cuda]</c>: on the
+/// [--ranker-data impressions|interactions] [--negatives 4] [--recall-negatives 0.5] [--set model.option=value]... [--seed 42] [--out &lt;folder&gt;] [--device auto|cpu|cuda]</c>: on the
 /// leave-one-out split, the recall model's top candidates per user are re-ranked by each ranker; the table compares
 /// every re-ranked list with the recall model's own.
 /// </summary>
@@ -54,6 +54,13 @@ internal static class TwoStageEvalCommand
         {
             throw new UsageException($"--candidates ({candidates}) must be at least --k ({k})");
         }
+        var trainingText = (arguments.Optional("--ranker-data") ?? "impressions").ToLowerInvariant();
+        var rankerData = trainingText switch
+        {
+            "impressions" => TwoStageTraining.Impressions,
+            "interactions" => TwoStageTraining.Interactions,
+            _ => throw new UsageException($"--ranker-data must be impressions or interactions; got '{trainingText}'"),
+        };
         var negatives = arguments.Int("--negatives", 4, 1, 1000);
         var shareText = arguments.Optional("--recall-negatives") ?? "0.5";
         if (!double.TryParse(shareText, NumberStyles.Float, CultureInfo.InvariantCulture, out var recallShare) || recallShare is < 0 or > 1)
@@ -111,6 +118,7 @@ internal static class TwoStageEvalCommand
             twoStage = new TwoStageEvaluation(split, evaluator, model, new TwoStageOptions
             {
                 Candidates = candidates,
+                Training = rankerData,
                 NegativesPerPositive = negatives,
                 RecallNegativeShare = recallShare,
                 Seed = seed,
@@ -118,9 +126,12 @@ internal static class TwoStageEvalCommand
             training.Report(new TrainingProgress("done", 1));
         }
         (model as IDisposable)?.Dispose();
+        var source = rankerData == TwoStageTraining.Impressions
+            ? $"{recall}'s lists at the validation step, with its scores"
+            : $"training interactions with {negatives} sampled negatives each, {recallShare:P0} of them from the user's candidates";
         error.WriteLine($"{dataset.Name}: {split.Protocol}; {evaluator.EvaluatedUsers:N0} users; {recall} top-{candidates} holds the test item for " +
-                        $"{twoStage.CandidateHitShare:P1} of them; rankers train on {twoStage.RankerData.Train.Count:N0} examples " +
-                        $"({negatives} sampled negatives per interaction, {recallShare:P0} of them from the user's candidates), validate on {twoStage.RankerData.Validation.Count:N0}");
+                        $"{twoStage.CandidateHitShare:P1} of them; rankers train on {twoStage.RankerData.Train.Count:N0} examples ({source}), " +
+                        $"validate on {twoStage.RankerData.Validation.Count:N0}");
 
         var rows = new List<TwoStageResult> { new(recall + " (recall alone)", "", twoStage.RecallMetrics, recallSeconds, null) };
         foreach (var name in rankers)

@@ -146,11 +146,15 @@ public sealed class RankingEvaluator
     /// metrics) of every user in <paramref name="users"/>, by default the evaluated users: the first stage of a
     /// two-stage evaluation.
     /// </summary>
-    public int[][] TopLists(IRecommender model, int n, IReadOnlyList<int>? users = null, CancellationToken cancellation = default)
+    public int[][] TopLists(IRecommender model, int n, IReadOnlyList<int>? users = null, CancellationToken cancellation = default) =>
+        [.. TopScoredLists(model, n, users, cancellation).Select(list => list.Select(s => s.Item).ToArray())];
+
+    /// <summary><see cref="TopLists"/> with the model's scores (a relevant item's score is one ulp lower, see the class remarks).</summary>
+    public ScoredItem[][] TopScoredLists(IRecommender model, int n, IReadOnlyList<int>? users = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         users ??= _users;
-        var lists = new int[users.Count][];
+        var lists = new ScoredItem[users.Count][];
         Parallel.For(
             0,
             users.Count,
@@ -159,7 +163,7 @@ public sealed class RankingEvaluator
             (u, _, scratch) =>
             {
                 model.Score(users[u], scratch.Scores);
-                lists[u] = RankAll(users[u], scratch.Scores, scratch.Top);
+                lists[u] = RankAllScored(users[u], scratch.Scores, scratch.Top);
                 return scratch;
             },
             _ => { });
@@ -283,7 +287,9 @@ public sealed class RankingEvaluator
         return results;
     }
 
-    private int[] RankAll(int user, float[] scores, TopK top)
+    private int[] RankAll(int user, float[] scores, TopK top) => [.. RankAllScored(user, scores, top).Select(s => s.Item)];
+
+    private ScoredItem[] RankAllScored(int user, float[] scores, TopK top)
     {
         top.Clear();
         var excluded = _excluded[user];
@@ -295,7 +301,7 @@ public sealed class RankingEvaluator
                 top.Offer(i, Pessimistic(scores[i], relevant.Contains(i)));
             }
         }
-        return [.. top.ToSortedArray().Select(s => s.Item)];
+        return top.ToSortedArray();
     }
 
     /// <summary>A relevant item's score nudged just below equal scores, so ties rank it last among them.</summary>

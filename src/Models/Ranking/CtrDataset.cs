@@ -189,7 +189,8 @@ public sealed class CtrDatasetBuilder
     /// <summary>
     /// Adds one example: <paramref name="user"/> meets <paramref name="item"/> at <paramref name="timestamp"/> (Unix
     /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept), of which
-    /// the user liked <paramref name="liked"/> and did not like <paramref name="disliked"/> (same order).
+    /// the user liked <paramref name="liked"/> and did not like <paramref name="disliked"/> (same order);
+    /// <paramref name="recall"/> is the candidate's recall score and 0-based position, for maps with recall signals.
     /// <paramref name="userStatistics"/>/<paramref name="itemStatistics"/> replace the sides' own statistics when given
     /// (leave-one-out for training rows). <paramref name="group"/> is the user index for GAUC.
     /// </summary>
@@ -203,7 +204,8 @@ public sealed class CtrDatasetBuilder
         UserStatisticsFeatures? userStatistics = null,
         ItemStatisticsFeatures? itemStatistics = null,
         ReadOnlySpan<int> liked = default,
-        ReadOnlySpan<int> disliked = default)
+        ReadOnlySpan<int> disliked = default,
+        (float Score, int Rank)? recall = null)
     {
         if (labels.Length != _map.Tasks.Count)
         {
@@ -239,6 +241,8 @@ public sealed class CtrDatasetBuilder
                 FeatureNames.UserActivity => us.LogCount,
                 FeatureNames.ItemPopularity => its.LogCount,
                 FeatureNames.ItemMeanRating => its.MeanRating,
+                FeatureNames.RecallScore => recall?.Score ?? throw new ArgumentException("this feature map needs the candidate's recall score and rank", nameof(recall)),
+                FeatureNames.RecallLogRank => MathF.Log(1 + (recall?.Rank ?? 0)),
                 _ => throw new NotSupportedException($"dense feature '{f.Name}' has no encoder"),
             });
         }

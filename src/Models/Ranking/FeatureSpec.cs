@@ -65,6 +65,11 @@ public static class FeatureNames
     public const string HistoryItemId = "hist_item_id";
     public const string LikedHistoryItemId = "hist_liked_item_id";
     public const string DislikedHistoryItemId = "hist_disliked_item_id";
+    /// <summary>The score the recall stage gave the candidate (rankers trained on impressions; every request must carry it).</summary>
+    public const string RecallScore = "recall_score";
+
+    /// <summary>log(1 + the candidate's 0-based position in the recall list).</summary>
+    public const string RecallLogRank = "recall_log_rank";
     public const string UserMeanRating = "user_mean_rating";
     public const string UserRatingVariance = "user_rating_variance";
     public const string UserActivity = "user_log_count";
@@ -220,6 +225,7 @@ public sealed record FeatureMap
             features.Add(new DenseFeature(FeatureNames.ItemPopularity));
             features.Add(new DenseFeature(FeatureNames.ItemMeanRating));
         }
+
         return new FeatureMap
         {
             Features = features,

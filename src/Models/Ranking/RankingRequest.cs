@@ -7,9 +7,17 @@ namespace RecSys.Models.Ranking;
 /// <see cref="RankingFeatures.User"/>: id, demographics, live statistics), the recent history (item indices, oldest
 /// first; only the last L are used), the candidates (item indices), the request time (Unix seconds, for hour and
 /// weekday), and the history items the user liked and did not like (oldest first; from "like" events or ratings against
-/// the like threshold).
+/// the like threshold). <see cref="RecallScores"/> (one per candidate, candidates in recall order) is required by
+/// rankers whose map has recall signals.
 /// </summary>
-public sealed record RankingRequest(UserSide User, IReadOnlyList<int> History, IReadOnlyList<int> Candidates, long Timestamp, IReadOnlyList<int>? Liked = null, IReadOnlyList<int>? Disliked = null);
+public sealed record RankingRequest(
+    UserSide User,
+    IReadOnlyList<int> History,
+    IReadOnlyList<int> Candidates,
+    long Timestamp,
+    IReadOnlyList<int>? Liked = null,
+    IReadOnlyList<int>? Disliked = null,
+    IReadOnlyList<float>? RecallScores = null);
 
 /// <summary>
 /// Scores every candidate of a request in one forward pass (one batch of N rows, <c>no_grad</c>, eval mode), encoding
@@ -35,13 +43,19 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
         var history = request.History as int[] ?? [.. request.History];
         var liked = request.Liked as int[] ?? [.. request.Liked ?? []];
         var disliked = request.Disliked as int[] ?? [.. request.Disliked ?? []];
-        foreach (var candidate in request.Candidates)
+        var needsRecall = Features.Map.Contains(FeatureNames.RecallScore);
+        if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
         {
+            throw new ArgumentException($"this ranker reads the recall stage's scores: give {request.Candidates.Count} RecallScores, one per candidate", nameof(request));
+        }
+        for (var n = 0; n < request.Candidates.Count; n++)
+        {
+            var candidate = request.Candidates[n];
             if ((uint)candidate >= (uint)Features.Items.Count)
             {
                 throw new ArgumentOutOfRangeException(nameof(request), candidate, $"candidate outside the model's {Features.Items.Count} items");
             }
-            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked);
+            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked, recall: needsRecall ? (request.RecallScores![n], n) : null);
         }
         var rows = builder.Build();
         var all = new int[rows.Count];
