@@ -45,25 +45,9 @@ internal static class CtrEvalCommand
             }
         }
         var settings = ModelSettings.ParseRankers(arguments.All("--set"), models);
-        var seedText = arguments.Optional("--seed") ?? "42";
-        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-        {
-            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
-        }
-        var device = arguments.Optional("--device") ?? "auto";
-        if (device is not ("auto" or "cpu") && !device.StartsWith("cuda", StringComparison.Ordinal))
-        {
-            throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
-        }
-        var outFolder = arguments.Optional("--out");
-        if (outFolder is not null)
-        {
-            if (File.Exists(outFolder))
-            {
-                throw new UsageException($"--out '{outFolder}' is a file; give a folder for report.md and report.json");
-            }
-            Directory.CreateDirectory(outFolder);
-        }
+        var seed = CommonOptions.Seed(arguments);
+        var device = CommonOptions.Device(arguments);
+        var outFolder = CommonOptions.ReportFolder(arguments);
 
         InteractionDataset dataset;
         using (var loading = new ConsoleProgress(error, "loading"))
@@ -99,12 +83,7 @@ internal static class CtrEvalCommand
 
         var report = new CtrReport(dataset.Name, split.Protocol, map.Tasks[0], split.Train.Count, split.Validation.Count, split.Test.Count, results, Environment.CommandLine);
         output.Write(report.ToTable());
-        if (outFolder is not null)
-        {
-            File.WriteAllText(Path.Combine(outFolder, "report.md"), report.ToMarkdown());
-            File.WriteAllText(Path.Combine(outFolder, "report.json"), report.ToJson());
-            error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
-        }
+        CommonOptions.WriteReport(outFolder, report.ToMarkdown(), report.ToJson(), error);
         return CliApp.Success;
     }
 }

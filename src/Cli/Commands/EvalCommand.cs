@@ -57,34 +57,10 @@ internal static class EvalCommand
         }
         var settings = ModelSettings.Parse(arguments.All("--set"), models);
         var k = arguments.Int("--k", 10, 1, 1000);
-        var seedText = arguments.Optional("--seed") ?? "42";
-        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-        {
-            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
-        }
+        var seed = CommonOptions.Seed(arguments);
         int? sampled = arguments.Optional("--sampled") is null ? null : arguments.Int("--sampled", 100, 1, 1_000_000);
-        var device = arguments.Optional("--device") ?? "auto";
-        if (device is not ("auto" or "cpu") && !device.StartsWith("cuda", StringComparison.Ordinal))
-        {
-            throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
-        }
-        var outFolder = arguments.Optional("--out");
-        if (outFolder is not null)
-        {
-            // Checked before any work: a run must not train for minutes and then fail to write its report.
-            if (File.Exists(outFolder))
-            {
-                throw new UsageException($"--out '{outFolder}' is a file; give a folder for report.md and report.json");
-            }
-            try
-            {
-                Directory.CreateDirectory(outFolder);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"--out '{outFolder}' cannot be created: {ex.Message}");
-            }
-        }
+        var device = CommonOptions.Device(arguments);
+        var outFolder = CommonOptions.ReportFolder(arguments);
 
         InteractionDataset dataset;
         using (var loading = new ConsoleProgress(error, "loading"))
@@ -134,12 +110,7 @@ internal static class EvalCommand
 
         var report = new EvalReport(dataset.Name, protocol, split.Protocol, k, evaluator.Mode, evaluator.EvaluatedUsers, results, Environment.CommandLine);
         output.Write(report.ToTable(evaluator));
-        if (outFolder is not null)
-        {
-            File.WriteAllText(Path.Combine(outFolder, "report.md"), report.ToMarkdown(evaluator));
-            File.WriteAllText(Path.Combine(outFolder, "report.json"), report.ToJson());
-            error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
-        }
+        CommonOptions.WriteReport(outFolder, report.ToMarkdown(evaluator), report.ToJson(), error);
         return CliApp.Success;
     }
 

@@ -41,12 +41,8 @@ internal static class TrainCommand
         {
             throw new UsageException($"--out '{outFolder}' is a file; give a folder");
         }
-        var seedText = arguments.Optional("--seed") ?? "42";
-        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-        {
-            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
-        }
-        var device = arguments.Optional("--device") ?? "auto";
+        var seed = CommonOptions.Seed(arguments);
+        var device = CommonOptions.Device(arguments);
 
         var dataset = DataLoading.Load(arguments, error);
         foreach (var name in models.Where(RankerCatalog.Contains))

@@ -67,25 +67,9 @@ internal static class TwoStageEvalCommand
         {
             throw new UsageException($"--recall-negatives must be a share from 0 to 1; got '{shareText}'");
         }
-        var seedText = arguments.Optional("--seed") ?? "42";
-        if (!ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-        {
-            throw new UsageException($"--seed must be a non-negative integer; got '{seedText}'");
-        }
-        var device = arguments.Optional("--device") ?? "auto";
-        if (device is not ("auto" or "cpu") && !device.StartsWith("cuda", StringComparison.Ordinal))
-        {
-            throw new UsageException($"--device '{device}' is not auto, cpu or cuda[:N]");
-        }
-        var outFolder = arguments.Optional("--out");
-        if (outFolder is not null)
-        {
-            if (File.Exists(outFolder))
-            {
-                throw new UsageException($"--out '{outFolder}' is a file; give a folder for report.md and report.json");
-            }
-            Directory.CreateDirectory(outFolder);
-        }
+        var seed = CommonOptions.Seed(arguments);
+        var device = CommonOptions.Device(arguments);
+        var outFolder = CommonOptions.ReportFolder(arguments);
 
         InteractionDataset dataset;
         using (var loading = new ConsoleProgress(error, "loading"))
@@ -145,10 +129,7 @@ internal static class TwoStageEvalCommand
         var title = $"{dataset.Name} | two-stage: {split.Protocol}, {recall} top-{candidates} re-ranked | {evaluator.EvaluatedUsers:N0} users | K={k}";
         var columns = Columns.Select(c => c.Replace("@10", $"@{k}", StringComparison.Ordinal)).ToArray();
         output.Write(Table(title, columns, rows));
-        if (outFolder is not null)
-        {
-            File.WriteAllText(Path.Combine(outFolder, "report.md"), Markdown(title, columns, rows));
-            File.WriteAllText(Path.Combine(outFolder, "report.json"), JsonSerializer.Serialize(new
+        CommonOptions.WriteReport(outFolder, Markdown(title, columns, rows), JsonSerializer.Serialize(new
             {
                 dataset = dataset.Name,
                 protocol = "two-stage",
@@ -159,9 +140,7 @@ internal static class TwoStageEvalCommand
                 k,
                 results = rows.Select(r => new { model = r.Ranker, options = r.Options, metrics = r.Metrics.ToDictionary(m => m.Key, m => Math.Round(m.Value, 6)), trainSeconds = Math.Round(r.TrainSeconds, 3) }),
                 commandLine = Environment.CommandLine,
-            }, new JsonSerializerOptions { WriteIndented = true }));
-            error.WriteLine($"wrote {Path.Combine(outFolder, "report.md")} and report.json");
-        }
+            }, new JsonSerializerOptions { WriteIndented = true }), error);
         return CliApp.Success;
     }
 
