@@ -74,7 +74,7 @@ internal static class TrainCommand
             }
             var folder = Path.Combine(outFolder, name);
             ModelArtifact.Save(folder, model, dataset, metrics);
-            output.WriteLine($"{name}: wrote {folder} ({string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.0000}"))})");
+            output.WriteLine($"{name}: wrote {folder} ({Describe(metrics)})");
             (model as IDisposable)?.Dispose();
         }
         return CliApp.Success;
@@ -84,6 +84,9 @@ internal static class TrainCommand
     /// A ranker trains on a random 90% of the interactions, stops early on the other 10% (validation AUC, recorded in
     /// the manifest) and is written with its feature map and encoded users and items to <c>&lt;out&gt;/&lt;model&gt;/</c>.
     /// </summary>
+    private static string Describe(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.Count == 0 ? "no validation ran" : string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.0000}"));
+
     private static void TrainRanker(string name, IReadOnlyDictionary<string, string>? settings, InteractionDataset dataset, ulong seed, string device, string outFolder, TextWriter output, TextWriter error)
     {
         var labelling = CtrData.DefaultLabelling(dataset);
@@ -100,7 +103,7 @@ internal static class TrainCommand
         }
         var folder = Path.Combine(outFolder, name);
         RankerArtifact.Save(folder, ranker, ctr.Features, dataset, metrics);
-        output.WriteLine($"{name}: wrote {folder} ({string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.0000}"))})");
+        output.WriteLine($"{name}: wrote {folder} ({Describe(metrics)})");
     }
 }
 
