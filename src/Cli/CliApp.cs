@@ -40,6 +40,9 @@ public static class CliApp
                                           write one artifact folder per model: manifest.json, weights, vectors
                                           (rankers such as lr,fm: 90/10 random split, weights + feature map)
           models                          every model option with its default
+          loadtest --url <api>            open-loop load against a running API: [--rps 100] [--duration 10]
+                                          [--users 1000] [--write-ratio 0.1] [--count 10] [--max-in-flight 1024]
+                                          [--json]; prints p50/p95/p99/max latency, throughput and errors
 
         data options (data stats, eval):
           --skip-bad-lines                count and report malformed lines instead of stopping
@@ -72,6 +75,7 @@ public static class CliApp
                 ["data", "stats", .. var rest] => DataStatsCommand.Run(rest, output, error),
                 ["eval", .. var rest] => EvalCommand.Run(rest, output, error),
                 ["train", .. var rest] => TrainCommand.Run(rest, output, error),
+                ["loadtest", .. var rest] => LoadTestCommand.Run(rest, output, error),
                 ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };
