@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using RecSys.Models.Data;
 
 namespace RecSys.Models.Ann;
@@ -37,43 +36,40 @@ public sealed partial class HnswIndex
         _growth.EnterWriteLock();
         try
         {
-            var hashing = new ChecksumStream(stream);
-            using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+            var writer = new ChecksumWriter(stream);
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            writer.Write((int)_metric);
+            writer.Write(_dimension);
+            writer.Write(_m);
+            writer.Write(_options.EfConstruction);
+            writer.Write(EfSearch);
+            writer.Write((byte)((_options.KeepPrunedConnections ? 1 : 0) | (_options.ExtendCandidates ? 2 : 0)));
+            writer.Write(_options.Seed);
+            var (entry, topLevel) = Unpack(_entry);
+            writer.Write(_nodeCount);
+            writer.Write(_liveCount);
+            writer.Write(entry);
+            writer.Write(topLevel);
+            for (var node = 0; node < _nodeCount; node++)
             {
-                writer.Write(Magic);
-                writer.Write(FormatVersion);
-                writer.Write((int)_metric);
-                writer.Write(_dimension);
-                writer.Write(_m);
-                writer.Write(_options.EfConstruction);
-                writer.Write(EfSearch);
-                writer.Write((byte)((_options.KeepPrunedConnections ? 1 : 0) | (_options.ExtendCandidates ? 2 : 0)));
-                writer.Write(_options.Seed);
-                var (entry, topLevel) = Unpack(_entry);
-                writer.Write(_nodeCount);
-                writer.Write(_liveCount);
-                writer.Write(entry);
-                writer.Write(topLevel);
-                for (var node = 0; node < _nodeCount; node++)
+                writer.Write(_ids[node]);
+                writer.Write(_levels[node]);
+                writer.Write(_deleted[node]);
+            }
+            writer.Write(MemoryMarshal.AsBytes(_vectors.AsSpan(0, _nodeCount * _dimension)));
+            for (var node = 0; node < _nodeCount; node++)
+            {
+                for (var layer = 0; layer <= _levels[node]; layer++)
                 {
-                    writer.Write(_ids[node]);
-                    writer.Write(_levels[node]);
-                    writer.Write(_deleted[node]);
-                }
-                writer.Write(MemoryMarshal.AsBytes(_vectors.AsSpan(0, _nodeCount * _dimension)));
-                for (var node = 0; node < _nodeCount; node++)
-                {
-                    for (var layer = 0; layer <= _levels[node]; layer++)
-                    {
-                        var links = Links(node, layer);
-                        var count = links[0];
-                        writer.Write(count);
-                        writer.Write(MemoryMarshal.AsBytes(links.Slice(1, count)));
-                    }
+                    var links = Links(node, layer);
+                    var count = links[0];
+                    writer.Write(count);
+                    writer.Write(MemoryMarshal.AsBytes(links.Slice(1, count)));
                 }
             }
             Span<byte> checksum = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(checksum, hashing.Checksum);
+            BinaryPrimitives.WriteUInt64LittleEndian(checksum, writer.Checksum);
             stream.Write(checksum);
         }
         finally
@@ -114,10 +110,9 @@ public sealed partial class HnswIndex
         {
             throw Invalid("the stream is too short to hold a header");
         }
-        var hashing = new ChecksumStream(stream);
-        using var reader = new BinaryReader(hashing, Encoding.UTF8, leaveOpen: true);
+        var reader = new ChecksumReader(stream);
         Span<byte> magic = stackalloc byte[8];
-        hashing.ReadExactly(magic);
+        reader.ReadExactly(magic);
         if (!magic.SequenceEqual(Magic))
         {
             throw Invalid("the magic header is missing (this is not an HNSW snapshot)");
@@ -177,7 +172,7 @@ public sealed partial class HnswIndex
             index._upperLinks[node] = level > 0 ? new int[level * (m + 1)] : null;
         }
         Check(nodeCount == 0 || index._levels[entry] == topLevel, "the entry point is not on the top level");
-        hashing.ReadExactly(MemoryMarshal.AsBytes(index._vectors.AsSpan(0, nodeCount * dimension)));
+        reader.ReadExactly(MemoryMarshal.AsBytes(index._vectors.AsSpan(0, nodeCount * dimension)));
         for (var node = 0; node < nodeCount; node++)
         {
             for (var layer = 0; layer <= index._levels[node]; layer++)
@@ -188,7 +183,7 @@ public sealed partial class HnswIndex
                 var links = index.Links(node, layer);
                 links[0] = count;
                 var targets = links.Slice(1, count);
-                hashing.ReadExactly(MemoryMarshal.AsBytes(targets));
+                reader.ReadExactly(MemoryMarshal.AsBytes(targets));
                 foreach (var target in targets)
                 {
                     Check(target >= 0 && target < nodeCount && target != node && index._levels[target] >= layer,
@@ -196,7 +191,7 @@ public sealed partial class HnswIndex
                 }
             }
         }
-        var expected = hashing.Checksum;
+        var expected = reader.Checksum;
         Span<byte> stored = stackalloc byte[8];
         stream.ReadExactly(stored);
         Check(BinaryPrimitives.ReadUInt64LittleEndian(stored) == expected, "the checksum does not match (the data is corrupted)");
