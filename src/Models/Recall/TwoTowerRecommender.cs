@@ -20,23 +20,8 @@ public sealed record TwoTowerOptions : SampledSoftmaxOptions
         Temperature = 0.1;
     }
 
-    [Option("embedding", "(int) user and item id embedding size")]
-    public int EmbeddingSize { get; init; } = 64;
-
-    [Option("feature_embedding", "(int) embedding size of gender, age, occupation, genres and title tokens")]
-    public int FeatureEmbeddingSize { get; init; } = 16;
-
     [Option("filters", "(int) text-CNN filters per window size (windows 2, 3, 4 and 5 over title tokens)")]
     public int Filters { get; init; } = 16;
-
-    [Option("hidden", "(int) hidden layer of each tower")]
-    public int HiddenSize { get; init; } = 128;
-
-    [Option("output", "(int) user and item vector size")]
-    public int OutputSize { get; init; } = 64;
-
-    [Option("dropout", "(double) dropout after each tower's hidden layer")]
-    public double Dropout { get; init; } = 0.1;
 
     public override IEnumerable<string> Validate()
     {
@@ -44,12 +29,7 @@ public sealed record TwoTowerOptions : SampledSoftmaxOptions
         {
             yield return problem;
         }
-        if (EmbeddingSize is < 1 or > 4096) yield return "embedding must be from 1 to 4096";
-        if (FeatureEmbeddingSize is < 1 or > 4096) yield return "feature_embedding must be from 1 to 4096";
         if (Filters is < 1 or > 4096) yield return "filters must be from 1 to 4096";
-        if (HiddenSize is < 1 or > 8192) yield return "hidden must be from 1 to 8192";
-        if (OutputSize is < 1 or > 4096) yield return "output must be from 1 to 4096";
-        if (Dropout is < 0 or >= 1) yield return "dropout must be in [0, 1)";
     }
 }
 

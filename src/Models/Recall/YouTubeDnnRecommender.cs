@@ -29,25 +29,12 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
         Patience = 6;
         Similarity = TowerSimilarity.Cosine;
         Temperature = 0.1;
+        HiddenSize = 256;
+        Dropout = 0.3;
     }
-
-    [Option("embedding", "(int) watched-item embedding size (the history is their mean)")]
-    public int EmbeddingSize { get; init; } = 64;
-
-    [Option("feature_embedding", "(int) embedding size of gender, age bucket and occupation")]
-    public int FeatureEmbeddingSize { get; init; } = 16;
-
-    [Option("hidden", "(int) ReLU layer between the inputs and the user vector")]
-    public int HiddenSize { get; init; } = 256;
-
-    [Option("output", "(int) user vector and softmax item vector size")]
-    public int OutputSize { get; init; } = 64;
 
     [Option("max_len", "(int) most recent items pooled into the history")]
     public int MaxLength { get; init; } = 300;
-
-    [Option("dropout", "(double) dropout after the hidden layer")]
-    public double Dropout { get; init; } = 0.3;
 
     [Option("context", "(previous|all) a training example's history: the items before its target, or the user's other items")]
     public HistoryContext Context { get; init; } = HistoryContext.All;
@@ -58,12 +45,7 @@ public sealed record YouTubeDnnOptions : SampledSoftmaxOptions
         {
             yield return problem;
         }
-        if (EmbeddingSize is < 1 or > 4096) yield return "embedding must be from 1 to 4096";
-        if (FeatureEmbeddingSize is < 1 or > 4096) yield return "feature_embedding must be from 1 to 4096";
-        if (HiddenSize is < 1 or > 8192) yield return "hidden must be from 1 to 8192";
-        if (OutputSize is < 1 or > 4096) yield return "output must be from 1 to 4096";
         if (MaxLength is < 1 or > 4096) yield return "max_len must be from 1 to 4096";
-        if (Dropout is < 0 or >= 1) yield return "dropout must be in [0, 1)";
     }
 }
 

@@ -49,6 +49,21 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
     [Option("temperature", "(double) logits are similarity / temperature")]
     public double Temperature { get; init; } = 1;
 
+    [Option("embedding", "(int) id embedding size (two-tower: user and item ids; YouTube-DNN: the watched items, whose mean is the history)")]
+    public int EmbeddingSize { get; init; } = 64;
+
+    [Option("feature_embedding", "(int) embedding size of the side features (gender, age bucket, occupation; two-tower also genres and title tokens)")]
+    public int FeatureEmbeddingSize { get; init; } = 16;
+
+    [Option("hidden", "(int) the ReLU layer of each tower")]
+    public int HiddenSize { get; init; } = 128;
+
+    [Option("output", "(int) user and item vector size")]
+    public int OutputSize { get; init; } = 64;
+
+    [Option("dropout", "(double) dropout after each tower's hidden layer")]
+    public double Dropout { get; init; } = 0.1;
+
     public override IEnumerable<string> Validate()
     {
         foreach (var problem in base.Validate())
@@ -59,6 +74,11 @@ public abstract record SampledSoftmaxOptions : NeuralOptions
         if (PopularityExponent is < 0 or > 2) yield return "pop_exponent must be from 0 to 2";
         if (LogQCorrection is < 0 or > 1) yield return "logq must be from 0 to 1";
         if (Temperature is <= 0 or > 100) yield return "temperature must be in (0, 100]";
+        if (EmbeddingSize is < 1 or > 4096) yield return "embedding must be from 1 to 4096";
+        if (FeatureEmbeddingSize is < 1 or > 4096) yield return "feature_embedding must be from 1 to 4096";
+        if (HiddenSize is < 1 or > 8192) yield return "hidden must be from 1 to 8192";
+        if (OutputSize is < 1 or > 4096) yield return "output must be from 1 to 4096";
+        if (Dropout is < 0 or >= 1) yield return "dropout must be in [0, 1)";
     }
 }
 
