@@ -74,6 +74,8 @@ public static class RecSysApi
         app.MapEventsApi();
         app.MapUsersApi();
         app.MapItemsApi();
+        app.MapSessionsApi();
+        app.MapAdminApi();
         return app;
     }
 }

@@ -14,6 +14,13 @@ public interface IRecommenderGrain : IGrainWithIntegerKey
     [Alias("Recommend")]
     Task<ImmutableArray<RecommendedItem>> RecommendAsync(string userId, int count);
 
+    /// <summary>
+    /// Recommendations for a user or an anonymous session, never an item it interacted with or one in
+    /// <see cref="RecommendQuery.Exclude"/>, with the model version, the ranker and any degraded channel.
+    /// </summary>
+    [Alias("RecommendQuery")]
+    Task<Recommendations> RecommendAsync(RecommendQuery query);
+
     /// <summary>Items most similar to <paramref name="itemId"/> ("users who liked this also liked").</summary>
     [Alias("SimilarItems")]
     Task<ImmutableArray<RecommendedItem>> SimilarItemsAsync(string itemId, int count);

@@ -39,6 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Services.AddSingleton(models);
+            host.Services.AddSingleton<RankingBatcher>();
             host.Services.AddSingleton(TimeProvider.System);
             host.Services.Configure<ServingOptions>(o =>
             {

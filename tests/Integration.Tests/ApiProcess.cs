@@ -42,6 +42,8 @@ internal sealed class ApiProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // No model training at start-up unless a test asks for it (ItemCF and popularity serve).
+        info.Environment["RecSys__Models__Train"] = "none";
         var process = new Process { StartInfo = info };
         var api = new ApiProcess(process);
         process.OutputDataReceived += (_, e) => api.Append(e.Data);

@@ -39,6 +39,7 @@ internal sealed class SiloHost : IAsyncDisposable
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
             "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
             "--data", TestData,
+            "--train", "none",
             "--urls", "http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
         ]);

@@ -30,6 +30,9 @@ public class RecSysApiFactory : WebApplicationFactory<Program>
             ["RecSys:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["RecSys:ClusterId"] = "api-tests-" + Guid.NewGuid().ToString("N")[..8],
             ["Logging:LogLevel:Default"] = "Warning",
+            // No training at start-up (ItemCF and popularity serve); tests that need models pass a trained folder.
+            ["RecSys:Models:Train"] = "none",
+            ["RecSys:Models:Artifacts"] = Path.Combine(Path.GetTempPath(), "recsys-tests-empty-" + Guid.NewGuid().ToString("N")[..8]),
         };
         foreach (var (key, value) in settings)
         {

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RecSys.Api.Contracts;
 using RecSys.Api.Validation;
+using System.Collections.Immutable;
 using RecSys.Grains;
+using RecSys.Grains.Contracts;
 
 namespace RecSys.Api.Apis;
 
@@ -10,14 +12,17 @@ internal static class UsersApi
 {
     public const int MaxCount = 500;
 
+    /// <summary>Item ids one request may exclude.</summary>
+    public const int MaxExclude = 1000;
+
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/users/{userId}/recommendations", RecommendAsync)
             .WithName("GetRecommendations")
             .WithTags("Recommendations")
             .WithSummary("Top items for a user, each with the recall channel that found it and its score")
-            .WithDescription("Query: count, an integer from 1 to 500 (default 10). Items the user interacted with never appear. " +
-                             "Unknown users get the popular items.");
+            .WithDescription("Query: count, an integer from 1 to 500 (default 10); exclude, comma-separated item ids never to return. " +
+                             "Items the user interacted with never appear. Unknown users get the popular items.");
         app.MapGet("/v1/users/{userId}", GetProfileAsync)
             .WithName("GetUser")
             .WithTags("Users")
@@ -44,18 +49,46 @@ internal static class UsersApi
             [.. user.Recent.Select(e => new UserEventResponse(e.ItemId, e.Type.ToString().ToLowerInvariant(), e.Value, e.Timestamp, e.EventId))]));
     }
 
-    private static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
-        string userId, string? count, IGrainFactory grains)
+    private static Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
+        string userId, string? count, string? exclude, IGrainFactory grains) =>
+        RecommendFor(SubjectKind.User, userId, "userId", count, exclude, grains);
+
+    /// <summary>Validates the query and asks the recommender; shared by the user and session routes.</summary>
+    internal static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendFor(
+        SubjectKind kind, string id, string idField, string? count, string? exclude, IGrainFactory grains)
     {
-        if (RequestValidation.CheckId(userId, "userId") is { } idProblem)
+        if (RequestValidation.CheckId(id, idField) is { } idProblem)
         {
-            return RequestValidation.Invalid("userId", idProblem);
+            return RequestValidation.Invalid(idField, idProblem);
         }
         if (!RequestValidation.TryQueryInt(count, "count", 10, 1, MaxCount, out var n, out var problem))
         {
             return problem!;
         }
-        var items = await grains.GetGrain<IRecommenderGrain>(0).RecommendAsync(userId, n);
-        return TypedResults.Ok(new RecommendationsResponse(userId, items));
+        var excluded = ImmutableArray<string>.Empty;
+        if (!string.IsNullOrEmpty(exclude))
+        {
+            var ids = exclude.Split(',', StringSplitOptions.TrimEntries);
+            if (ids.Length > MaxExclude)
+            {
+                return RequestValidation.Invalid("exclude", $"exclude lists at most {MaxExclude} item ids; this one has {ids.Length}");
+            }
+            foreach (var itemId in ids)
+            {
+                if (RequestValidation.CheckId(itemId, "exclude") is { } itemProblem)
+                {
+                    return RequestValidation.Invalid("exclude", $"'{itemId}': {itemProblem}");
+                }
+            }
+            excluded = [.. ids];
+        }
+        var result = await grains.GetGrain<IRecommenderGrain>(0).RecommendAsync(new RecommendQuery(kind, id, n, excluded));
+        return TypedResults.Ok(new RecommendationsResponse(
+            kind == SubjectKind.User ? id : null,
+            result.Items,
+            result.ModelVersion,
+            result.Ranker,
+            result.Degraded,
+            kind == SubjectKind.Session ? id : null));
     }
 }

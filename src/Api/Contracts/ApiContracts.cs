@@ -13,13 +13,28 @@ namespace RecSys.Api.Contracts;
 /// <param name="EventId">Optional client id (≤ 128 characters) that makes a retried event count once.</param>
 public sealed record EventRequest(string UserId, string ItemId, string Type, double? Value, string? Timestamp, string? EventId);
 
+/// <summary>One event as POSTed to /v1/sessions/{sessionId}/events: an event without userId.</summary>
+public sealed record SessionEventRequest(string ItemId, string Type, double? Value, string? Timestamp, string? EventId);
+
 /// <summary>Answer to POST /v1/events.</summary>
 /// <param name="Accepted">Events in the request, all validated and recorded.</param>
 /// <param name="Duplicates">How many of them had an eventId already recorded and were not counted again.</param>
 public sealed record EventsAccepted(int Accepted, int Duplicates);
 
-/// <summary>Answer to GET /v1/users/{userId}/recommendations.</summary>
-public sealed record RecommendationsResponse(string UserId, IReadOnlyList<RecommendedItem> Items);
+/// <summary>Answer to GET /v1/users/{userId}/recommendations (and, with <see cref="SessionId"/>, to the session route).</summary>
+/// <param name="UserId">The user (null for a session).</param>
+/// <param name="Items">Best first; each with its channel, recall score and rank score.</param>
+/// <param name="ModelVersion">The model version that answered (null while only ItemCF and popularity serve).</param>
+/// <param name="Ranker">The ranker that ordered the items, or null when the recall order was kept.</param>
+/// <param name="Degraded">Channels (or "ranker") that failed or were too slow and were left out of this answer.</param>
+/// <param name="SessionId">The session (null for a user).</param>
+public sealed record RecommendationsResponse(
+    string? UserId,
+    IReadOnlyList<RecommendedItem> Items,
+    string? ModelVersion = null,
+    string? Ranker = null,
+    IReadOnlyList<string>? Degraded = null,
+    string? SessionId = null);
 
 /// <summary>Answer to GET /v1/items/{itemId}/similar.</summary>
 public sealed record SimilarItemsResponse(string ItemId, IReadOnlyList<RecommendedItem> Items);

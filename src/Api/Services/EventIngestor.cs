@@ -18,7 +18,9 @@ internal sealed class EventIngestor(IGrainFactory grains)
 {
     private const int Parallelism = 64;
 
-    public async Task<EventsAcceptedResult> IngestAsync(IReadOnlyList<IngestEvent> events)
+    /// <param name="events">Validated events.</param>
+    /// <param name="kind">Whether <see cref="IngestEvent.UserId"/> names users or an anonymous session.</param>
+    public async Task<EventsAcceptedResult> IngestAsync(IReadOnlyList<IngestEvent> events, SubjectKind kind = SubjectKind.User)
     {
         var fresh = 0;
         await Parallel.ForEachAsync(
@@ -26,7 +28,8 @@ internal sealed class EventIngestor(IGrainFactory grains)
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
             async (batch, _) =>
             {
-                var recorded = await grains.GetGrain<IUserGrain>(batch.Key).RecordAsync([.. batch.Select(e => e.Event)]);
+                IHistoryGrain history = kind == SubjectKind.Session ? grains.GetGrain<ISessionGrain>(batch.Key) : grains.GetGrain<IUserGrain>(batch.Key);
+                var recorded = await history.RecordAsync([.. batch.Select(e => e.Event)]);
                 Interlocked.Add(ref fresh, recorded.Length);
                 foreach (var byType in recorded.GroupBy(e => e.Type))
                 {
@@ -43,7 +46,7 @@ internal sealed class EventIngestor(IGrainFactory grains)
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
             async (batch, _) =>
             {
-                var accepted = await grains.GetGrain<IItemGrain>(batch.Key).RecordAsync([.. batch.Select(ToActivity)]);
+                var accepted = await grains.GetGrain<IItemGrain>(batch.Key).RecordAsync([.. batch.Select(e => ToActivity(e, kind))]);
                 foreach (var a in accepted.Where(a => a.Weight > 0))
                 {
                     deltas.Add(new PopularityDelta(batch.Key, a.Weight, a.Timestamp));
@@ -57,11 +60,12 @@ internal sealed class EventIngestor(IGrainFactory grains)
         return new EventsAcceptedResult(events.Count, events.Count - fresh);
     }
 
-    private static ItemActivity ToActivity(IngestEvent e) => new(
+    // Sessions and users are separate id spaces: a session's dedupe key is marked so it never matches a user's.
+    private static ItemActivity ToActivity(IngestEvent e, SubjectKind kind) => new(
         e.Event.Type,
         EventWeights.Of(e.Event),
         e.Event.Timestamp,
-        e.Event.EventId is { } id ? e.UserId + "\u001f" + id : null);
+        e.Event.EventId is { } id ? (kind == SubjectKind.Session ? "session\u001f" : "") + e.UserId + "\u001f" + id : null);
 }
 
 internal readonly record struct EventsAcceptedResult(int Accepted, int Duplicates);

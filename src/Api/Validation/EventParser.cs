@@ -30,14 +30,19 @@ internal static class EventParser
 
     public static string TypeList => string.Join(", ", Types.Keys);
 
-    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now)
+    /// <param name="root">One event object or an array of them.</param>
+    /// <param name="now">Server time, for events without a timestamp.</param>
+    /// <param name="subject">
+    /// The id every event belongs to when the route names it (a session): the body then carries no userId.
+    /// </param>
+    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, string? subject = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var events = new List<IngestEvent>();
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                ParseOne(root, "", now, events, errors);
+                ParseOne(root, "", now, subject, events, errors);
                 break;
             case JsonValueKind.Array:
                 var length = root.GetArrayLength();
@@ -54,7 +59,7 @@ internal static class EventParser
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    ParseOne(element, $"[{index}].", now, events, errors);
+                    ParseOne(element, $"[{index}].", now, subject, events, errors);
                     if (errors.Count >= MaxReportedErrors)
                     {
                         break;
@@ -69,7 +74,7 @@ internal static class EventParser
         return errors.Count > 0 ? (null, errors) : (events, null);
     }
 
-    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, List<IngestEvent> events, Dictionary<string, string[]> errors)
+    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, string? subject, List<IngestEvent> events, Dictionary<string, string[]> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -79,7 +84,15 @@ internal static class EventParser
         var before = errors.Count;
         void Fail(string field, string message) => errors[prefix + field] = [message];
 
-        var userId = ReadId(element, "userId", Fail);
+        var userId = subject;
+        if (subject is null)
+        {
+            userId = ReadId(element, "userId", Fail);
+        }
+        else if (element.TryGetProperty("userId", out _))
+        {
+            Fail("userId", "session events carry no userId: the session id in the path is the subject");
+        }
         var itemId = ReadId(element, "itemId", Fail);
 
         EventType type = default;

@@ -11,7 +11,8 @@ namespace RecSys.Cli.Commands;
 /// <c>recsys train --data &lt;spec&gt; --models gru4rec,sasrec --out artifacts/&lt;version&gt; [--set model.option=value]...</c>
 /// Each model trains on every interaction but each user's last, stops early on those last ones (validation
 /// ndcg@10, recorded in the manifest), then prepares scoring with the whole history, and is written to
-/// <c>&lt;out&gt;/&lt;model&gt;/</c>. Rankers (lr, fm, ...) are trained as described at <see cref="TrainRanker"/>.
+/// <c>&lt;out&gt;/&lt;model&gt;/</c>. Rankers (lr, fm, ...) train on 90% of the labelled interactions and stop early on
+/// the rest (<see cref="ArtifactTrainer"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -45,66 +46,31 @@ internal static class TrainCommand
         var device = CommonOptions.Device(arguments);
 
         var dataset = DataLoading.Load(arguments, error);
-        foreach (var name in models.Where(RankerCatalog.Contains))
+        // One bar per model, each closed when the next model starts (and at the end).
+        ConsoleProgress? bar = null;
+        try
         {
-            TrainRanker(name, settings.GetValueOrDefault(name), dataset, seed, device, outFolder, output, error);
-        }
-        if (models.All(RankerCatalog.Contains))
-        {
-            return CliApp.Success;
-        }
-        var split = Splits.LeaveOneOut(dataset);
-        var training = split.Train.Concat(split.Validation).ToArray();
-        var matrix = new UserItemMatrix(dataset.UserCount, dataset.ItemCount, training);
-        foreach (var name in models.Where(m => !RankerCatalog.Contains(m)))
-        {
-            var model = (IArtifactModel)RecommenderCatalog.Create(name, settings.GetValueOrDefault(name));
-            using var progress = new ConsoleProgress(error, $"training {name}");
-            model.Fit(matrix, new TrainingContext(seed, progress, device)
+            var written = ArtifactTrainer.Train(models, settings, dataset, outFolder, seed, device, name =>
             {
-                TrainingInteractions = training,
-                Validation = split.Test,
-                UserInfos = dataset.UserInfos,
-                ItemInfos = dataset.ItemInfos,
+                bar?.Dispose();
+                return bar = new ConsoleProgress(error, $"training {name}");
             });
-            var metrics = new Dictionary<string, double>();
-            if (model.BestValidationNdcg is { } ndcg)
+            bar?.Dispose();
+            bar = null;
+            foreach (var model in written)
             {
-                metrics["validation_ndcg@10"] = ndcg;
+                output.WriteLine($"{model.Name}: wrote {model.Folder} ({Describe(model.Metrics)})");
             }
-            var folder = Path.Combine(outFolder, name);
-            ModelArtifact.Save(folder, model, dataset, metrics);
-            output.WriteLine($"{name}: wrote {folder} ({Describe(metrics)})");
-            (model as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            bar?.Dispose();
         }
         return CliApp.Success;
     }
 
-    /// <summary>
-    /// A ranker trains on a random 90% of the interactions, stops early on the other 10% (validation AUC, recorded in
-    /// the manifest) and is written with its feature map and encoded users and items to <c>&lt;out&gt;/&lt;model&gt;/</c>.
-    /// </summary>
     private static string Describe(IReadOnlyDictionary<string, double> metrics) =>
         metrics.Count == 0 ? "no validation ran" : string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.0000}"));
-
-    private static void TrainRanker(string name, IReadOnlyDictionary<string, string>? settings, InteractionDataset dataset, ulong seed, string device, string outFolder, TextWriter output, TextWriter error)
-    {
-        var labelling = CtrData.DefaultLabelling(dataset);
-        var ctr = CtrData.Split(dataset, new CtrOptions { TrainRatio = 0.9, ValidationRatio = 0.1, Seed = seed, Labelling = labelling });
-        using var ranker = RankerCatalog.Create(name, settings);
-        using (var progress = new ConsoleProgress(error, $"training {name}"))
-        {
-            ranker.Fit(ctr.Train, ctr.Validation, new RankingContext(seed, progress, device));
-        }
-        var metrics = new Dictionary<string, double>();
-        if (ranker.BestValidationAuc is { } auc)
-        {
-            metrics["validation_auc"] = auc;
-        }
-        var folder = Path.Combine(outFolder, name);
-        RankerArtifact.Save(folder, ranker, ctr.Features, dataset, metrics);
-        output.WriteLine($"{name}: wrote {folder} ({Describe(metrics)})");
-    }
 }
 
 /// <summary>"--set model.option=value" parsing shared by eval and train.</summary>

@@ -14,4 +14,36 @@ public static class GrainMetrics
     /// <summary>Duplicate events ignored thanks to their event id (recsys_events_duplicate_total).</summary>
     public static readonly Counter<long> DuplicateEvents =
         Meter.CreateCounter<long>("recsys.events.duplicate", unit: "{event}", description: "Events ignored because their eventId was already recorded");
+
+    /// <summary>Seconds each recall channel took, by channel and outcome (recsys_recall_duration_seconds).</summary>
+    public static readonly Histogram<double> RecallSeconds =
+        Meter.CreateHistogram<double>("recsys.recall.duration", unit: "s", description: "Time a recall channel took, by channel and outcome (ok, failed, timeout)");
+
+    /// <summary>Candidates ranked per request after merging and filtering (recsys_request_candidates).</summary>
+    public static readonly Histogram<int> RequestCandidates =
+        Meter.CreateHistogram<int>("recsys.request.candidates", unit: "{item}", description: "Merged, filtered candidates per recommendation request");
+
+    /// <summary>Seconds ranking took as the request path saw it (recsys_rank_duration_seconds).</summary>
+    public static readonly Histogram<double> RankSeconds =
+        Meter.CreateHistogram<double>("recsys.rank.duration", unit: "s", description: "Time to rank one request's candidates, including batching, by outcome");
+
+    /// <summary>Seconds of one batched forward pass (recsys_rank_forward_duration_seconds).</summary>
+    public static readonly Histogram<double> RankForwardSeconds =
+        Meter.CreateHistogram<double>("recsys.rank.forward.duration", unit: "s", description: "Time of one batched ranker forward pass");
+
+    /// <summary>Seconds a ranking request waited to join a batch (recsys_rank_queue_duration_seconds).</summary>
+    public static readonly Histogram<double> RankQueueSeconds =
+        Meter.CreateHistogram<double>("recsys.rank.queue.duration", unit: "s", description: "Time a ranking request waited before its forward pass");
+
+    /// <summary>Requests per ranker forward pass (recsys_rank_batch_requests).</summary>
+    public static readonly Histogram<int> RankBatchRequests =
+        Meter.CreateHistogram<int>("recsys.rank.batch.requests", unit: "{request}", description: "Requests gathered into one ranker forward pass");
+
+    /// <summary>Candidate rows per ranker forward pass (recsys_rank_batch_rows).</summary>
+    public static readonly Histogram<int> RankBatchRows =
+        Meter.CreateHistogram<int>("recsys.rank.batch.rows", unit: "{row}", description: "Candidate rows in one ranker forward pass");
+
+    /// <summary>Seconds to build a recall shard's indexes (recsys_recall_shard_build_duration_seconds).</summary>
+    public static readonly Histogram<double> ShardBuildSeconds =
+        Meter.CreateHistogram<double>("recsys.recall.shard.build.duration", unit: "s", description: "Time to build one recall shard's HNSW indexes");
 }

@@ -1,24 +1,207 @@
+using System.Collections.Concurrent;
+using RecSys.Models.Artifacts;
+using RecSys.Models.Data;
+using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
 
 namespace RecSys.Grains.Serving;
 
-/// <summary>The models this silo serves with, swapped atomically as a whole.</summary>
-/// <param name="ItemCf">Item-item neighbours.</param>
-/// <param name="DatasetName">Where the models were built from.</param>
-/// <param name="DatasetFingerprint">Fingerprint of that data.</param>
-/// <param name="LoadedAt">When the models became active.</param>
-public sealed record ServingModelSet(ItemCfModel ItemCf, string DatasetName, string DatasetFingerprint, DateTimeOffset LoadedAt);
+/// <summary>
+/// A recall model whose item vectors serve approximate nearest-neighbour queries: its channel name is the model's
+/// name. User vectors are computed from a history of item indices of <see cref="Items"/>; calls into the network are
+/// serialised per model (TorchSharp gives no documented guarantee for concurrent forward passes).
+/// </summary>
+public sealed class VectorModel(string name, IArtifactModel model, IdVocabulary items)
+{
+    private readonly Lock _gate = new();
+    private float[]? _itemVectors;
+
+    /// <summary>Channel name (the model's catalogue name, e.g. "gru4rec").</summary>
+    public string Name { get; } = name;
+
+    public IArtifactModel Model { get; } = model;
+
+    /// <summary>The model's items, in index order.</summary>
+    public IdVocabulary Items { get; } = items;
+
+    public int Dimension => Model.VectorSize;
+
+    /// <summary>[items × <see cref="Dimension"/>] row-major, built once.</summary>
+    public float[] ItemVectors
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _itemVectors ??= Model.ItemVectors;
+            }
+        }
+    }
+
+    /// <summary>A GRU4Rec model advances its state one item at a time; others recompute from the history.</summary>
+    public bool IsRecurrent => Model is Gru4RecRecommender;
+
+    /// <summary>The query vector for a history of item indices, oldest first (the user is not known to the model).</summary>
+    public float[] UserVector(IReadOnlyList<int> history)
+    {
+        lock (_gate)
+        {
+            return Model.UserVector(history);
+        }
+    }
+
+    /// <summary>
+    /// For a recurrent model: the query vector after one more item, given the previous query vector (its last
+    /// component is the bias input 1, see <see cref="Gru4RecRecommender.UserVector"/>).
+    /// </summary>
+    public float[] Step(float[] vector, int item)
+    {
+        var gru = Model as Gru4RecRecommender ?? throw new InvalidOperationException($"{Name} is not recurrent");
+        float[] state;
+        lock (_gate)
+        {
+            state = gru.Step(vector.AsSpan(0, gru.StateSize), item);
+        }
+        return [.. state, 1f];
+    }
+}
+
+/// <summary>A ranker with its features, ready to score candidates of its item vocabulary.</summary>
+public sealed class RankerModel(string name, CandidateScorer scorer, IdVocabulary users, IdVocabulary items)
+{
+    public string Name { get; } = name;
+
+    public CandidateScorer Scorer { get; } = scorer;
+
+    public IdVocabulary Users { get; } = users;
+
+    public IdVocabulary Items { get; } = items;
+
+    /// <summary>True when the ranker reads each candidate's recall score and position (trained on impressions).</summary>
+    public bool NeedsRecallScores => Scorer.Features.Map.Contains(FeatureNames.RecallScore);
+}
 
 /// <summary>
-/// Per-silo holder of the active models, shared by every grain activation on the silo. Readers take the current
-/// set once per request so a swap never mixes versions within one answer.
+/// The models of one version that this silo serves with, swapped atomically as a whole. ItemCF is built from the
+/// loaded dataset at start-up and shared by every version; vector models and the ranker come from the version's
+/// artifact folder.
+/// </summary>
+/// <param name="Version">Artifact version (folder name), or a name for models built in memory.</param>
+/// <param name="ItemCf">Item-item neighbours.</param>
+/// <param name="Vectors">Recall models serving ANN queries, one channel each.</param>
+/// <param name="Ranker">The active ranker, or null (results then keep the recall order).</param>
+/// <param name="DatasetName">Where the models were built from.</param>
+/// <param name="DatasetFingerprint">Fingerprint of that data.</param>
+/// <param name="LoadedAt">When the models were loaded.</param>
+public sealed record ServingModelSet(
+    string Version,
+    ItemCfModel ItemCf,
+    IReadOnlyList<VectorModel> Vectors,
+    RankerModel? Ranker,
+    string DatasetName,
+    string DatasetFingerprint,
+    DateTimeOffset LoadedAt) : IDisposable
+{
+    /// <summary>Models built in memory from a dataset, without artifacts: ItemCF only.</summary>
+    public ServingModelSet(ItemCfModel itemCf, string datasetName, string datasetFingerprint, DateTimeOffset loadedAt)
+        : this("itemcf-" + datasetFingerprint[..Math.Min(8, datasetFingerprint.Length)], itemCf, [], null, datasetName, datasetFingerprint, loadedAt)
+    {
+    }
+
+    /// <summary>The vector model serving <paramref name="channel"/>, or null.</summary>
+    public VectorModel? Vector(string channel) => Vectors.FirstOrDefault(v => v.Name == channel);
+
+    public void Dispose()
+    {
+        foreach (var vector in Vectors)
+        {
+            (vector.Model as IDisposable)?.Dispose();
+        }
+        Ranker?.Scorer.Ranker.Dispose();
+    }
+}
+
+/// <summary>
+/// Per-silo holder of the active models, shared by every grain activation on the silo, and of the other versions
+/// loaded on this silo (the recall shards of a version being activated, or of the previous one while requests that
+/// started before a swap finish). Readers take <see cref="Current"/> once per request so a swap never mixes
+/// versions within one answer.
 /// </summary>
 public sealed class ServingModels
 {
+    // Versions other than the current and the previous one are released: no request runs that long.
+    private const int KeptVersions = 2;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<ServingModelSet>>> _versions = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly List<string> _activationOrder = [];
     private volatile ServingModelSet? _current;
+    private readonly TaskCompletionSource _loaderReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<string, ServingModelSet>? _loader;
 
     /// <summary>The active models, or null before the first load finished.</summary>
     public ServingModelSet? Current => _current;
 
-    public void Activate(ServingModelSet models) => _current = models;
+    /// <summary>Raised after <see cref="Current"/> changed.</summary>
+    public event Action<ServingModelSet>? Activated;
+
+    /// <summary>How <see cref="GetAsync"/> loads a version it does not hold (set by the silo once its dataset is loaded).</summary>
+    public void UseLoader(Func<string, ServingModelSet> loader)
+    {
+        _loader = loader;
+        _loaderReady.TrySetResult();
+    }
+
+    /// <summary>Completes once <see cref="UseLoader"/> was called.</summary>
+    public Task LoaderReady => _loaderReady.Task;
+
+    /// <summary>Makes <paramref name="models"/> current (and known by its version).</summary>
+    public void Activate(ServingModelSet models)
+    {
+        _versions.TryAdd(models.Version, new Lazy<Task<ServingModelSet>>(Task.FromResult(models)));
+        List<ServingModelSet> released = [];
+        lock (_gate)
+        {
+            _activationOrder.Remove(models.Version);
+            _activationOrder.Add(models.Version);
+            _current = models;
+            while (_activationOrder.Count > KeptVersions)
+            {
+                var old = _activationOrder[0];
+                _activationOrder.RemoveAt(0);
+                if (_versions.TryRemove(old, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+                {
+                    released.Add(lazy.Value.Result);
+                }
+            }
+        }
+        Activated?.Invoke(models);
+        // Released after a grace period, not now: a request that took the old set a moment ago may still be scoring.
+        if (released.Count > 0)
+        {
+            _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => released.ForEach(r => r.Dispose()), TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The models of <paramref name="version"/>, loading them (once, off the caller's thread) if needed.</summary>
+    public Task<ServingModelSet> GetAsync(string version)
+    {
+        if (_current is { } current && current.Version == version)
+        {
+            return Task.FromResult(current);
+        }
+        var loader = _loader ?? throw new InvalidOperationException($"model version '{version}' is not loaded on this silo and no loader is configured");
+        var lazy = _versions.GetOrAdd(version, v => new Lazy<Task<ServingModelSet>>(() => Task.Run(() => loader(v))));
+        var task = lazy.Value;
+        if (task.IsFaulted)
+        {
+            // Let a later call retry (e.g. the folder was being written).
+            _versions.TryRemove(new KeyValuePair<string, Lazy<Task<ServingModelSet>>>(version, lazy));
+        }
+        return task;
+    }
+
+    /// <summary>True if <paramref name="version"/> is loaded on this silo.</summary>
+    public bool Holds(string version) =>
+        _versions.TryGetValue(version, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully;
 }

@@ -35,8 +35,60 @@ public sealed class ServingOptions
     /// <summary>(TimeSpan) How often the popularity aggregate persists accumulated live engagement.</summary>
     public TimeSpan PopularityFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>(string) Recall models served as ANN channels when a version holds them (comma-separated).</summary>
+    public string VectorModels { get; set; } = "gru4rec,sasrec,youtubednn,item2vec,deepwalk";
+
+    /// <summary>(string) Ranker to use when a version holds it; otherwise the version's first ranker.</summary>
+    public string Ranker { get; set; } = "din";
+
+    /// <summary>(string) Device for rankers: "auto" (CUDA when present, else CPU), "cpu" or "cuda[:N]".</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>(int) Recall shard grains per version; each holds 1/N of the item vectors of every vector model.</summary>
+    public int RecallShards { get; set; } = 4;
+
+    /// <summary>(int) HNSW search breadth (at least the number of neighbours asked for).</summary>
+    public int HnswEfSearch { get; set; } = 64;
+
+    /// <summary>(int) Candidates each vector channel (and ItemCF) contributes at most.</summary>
+    public int ChannelQuota { get; set; } = 60;
+
+    /// <summary>(int) Candidates the trending channel contributes at most.</summary>
+    public int TrendingQuota { get; set; } = 40;
+
+    /// <summary>(int) Candidates ranked per request at most (the merged union is cut to this).</summary>
+    public int MaxCandidates { get; set; } = 200;
+
+    /// <summary>(TimeSpan) A recall channel that has not answered by then is left out of the answer.</summary>
+    public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>(TimeSpan) Ranking that has not answered by then leaves the recall order in place.</summary>
+    public TimeSpan RankTimeout { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>(TimeSpan) How long the ranker waits to gather concurrent requests into one forward pass.</summary>
+    public TimeSpan RankBatchDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>(int) Candidate rows per forward pass at most.</summary>
+    public int RankMaxBatchRows { get; set; } = 2048;
+
+    /// <summary>(int) Forward passes running at once per silo.</summary>
+    public int RankConcurrency { get; set; } = 1;
+
+    /// <summary>The vector model names.</summary>
+    public IReadOnlyList<string> VectorChannels => VectorModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public IEnumerable<string> Validate()
     {
+        if (RecallShards is < 1 or > 1024) yield return "RecSys:Serving:RecallShards must be from 1 to 1024";
+        if (HnswEfSearch < 1) yield return "RecSys:Serving:HnswEfSearch must be at least 1";
+        if (ChannelQuota < 1) yield return "RecSys:Serving:ChannelQuota must be at least 1";
+        if (TrendingQuota < 0) yield return "RecSys:Serving:TrendingQuota must not be negative";
+        if (MaxCandidates < 1) yield return "RecSys:Serving:MaxCandidates must be at least 1";
+        if (ChannelTimeout <= TimeSpan.Zero) yield return "RecSys:Serving:ChannelTimeout must be positive";
+        if (RankTimeout <= TimeSpan.Zero) yield return "RecSys:Serving:RankTimeout must be positive";
+        if (RankBatchDelay < TimeSpan.Zero) yield return "RecSys:Serving:RankBatchDelay must not be negative";
+        if (RankMaxBatchRows < 1) yield return "RecSys:Serving:RankMaxBatchRows must be at least 1";
+        if (RankConcurrency < 1) yield return "RecSys:Serving:RankConcurrency must be at least 1";
         if (RecentEvents < 1) yield return "RecSys:Serving:RecentEvents must be at least 1";
         if (SeenItems < 1) yield return "RecSys:Serving:SeenItems must be at least 1";
         if (SeenItems < RecentEvents) yield return "RecSys:Serving:SeenItems must be at least RecentEvents (every recent item counts as seen)";

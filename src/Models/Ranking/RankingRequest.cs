@@ -32,39 +32,62 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
     public RankingFeatures Features { get; } = features;
 
     /// <summary>Probabilities [N × T] row-major, candidates in request order.</summary>
-    public float[] Score(RankingRequest request)
+    public float[] Score(RankingRequest request) => request.Candidates.Count == 0 ? [] : Score([request])[0];
+
+    /// <summary>
+    /// Probabilities [N_r × T] row-major for each request, all scored in one forward pass (the serving side gathers
+    /// concurrent requests into one batch).
+    /// </summary>
+    public float[][] Score(IReadOnlyList<RankingRequest> requests)
     {
-        if (request.Candidates.Count == 0)
-        {
-            return [];
-        }
         var builder = new CtrDatasetBuilder(Features.Map);
         Span<float> labels = stackalloc float[Features.Map.Tasks.Count];
-        var history = request.History as int[] ?? [.. request.History];
-        var liked = request.Liked as int[] ?? [.. request.Liked ?? []];
-        var disliked = request.Disliked as int[] ?? [.. request.Disliked ?? []];
         var needsRecall = Features.Map.Contains(FeatureNames.RecallScore);
-        if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
+        foreach (var request in requests)
         {
-            throw new ArgumentException($"this ranker reads the recall stage's scores: give {request.Candidates.Count} RecallScores, one per candidate", nameof(request));
-        }
-        for (var n = 0; n < request.Candidates.Count; n++)
-        {
-            var candidate = request.Candidates[n];
-            if ((uint)candidate >= (uint)Features.Items.Count)
+            var history = request.History as int[] ?? [.. request.History];
+            var liked = request.Liked as int[] ?? [.. request.Liked ?? []];
+            var disliked = request.Disliked as int[] ?? [.. request.Disliked ?? []];
+            if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
             {
-                throw new ArgumentOutOfRangeException(nameof(request), candidate, $"candidate outside the model's {Features.Items.Count} items");
+                throw new ArgumentException($"this ranker reads the recall stage's scores: give {request.Candidates.Count} RecallScores, one per candidate", nameof(requests));
             }
-            builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked, recall: needsRecall ? (request.RecallScores![n], n) : null);
+            for (var n = 0; n < request.Candidates.Count; n++)
+            {
+                var candidate = request.Candidates[n];
+                if ((uint)candidate >= (uint)Features.Items.Count)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(requests), candidate, $"candidate outside the model's {Features.Items.Count} items");
+                }
+                builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked, recall: needsRecall ? (request.RecallScores![n], n) : null);
+            }
         }
+        var results = new float[requests.Count][];
         var rows = builder.Build();
+        if (rows.Count == 0)
+        {
+            Array.Fill(results, []);
+            return results;
+        }
         var all = new int[rows.Count];
         for (var n = 0; n < all.Length; n++)
         {
             all[n] = n;
         }
-        using var scope = NewDisposeScope();
-        return Ranker.Predict(rows.Batch(all, Ranker.Device, withLabels: false));
+        float[] scores;
+        using (var scope = NewDisposeScope())
+        {
+            scores = Ranker.Predict(rows.Batch(all, Ranker.Device, withLabels: false));
+        }
+        var tasks = Features.Map.Tasks.Count;
+        var offset = 0;
+        for (var r = 0; r < requests.Count; r++)
+        {
+            var length = requests[r].Candidates.Count * tasks;
+            results[r] = scores.AsSpan(offset, length).ToArray();
+            offset += length;
+        }
+        return results;
     }
 
     /// <summary>Probabilities of one task (default task 0, click/engagement), candidates in request order.</summary>

@@ -32,17 +32,19 @@ public static class RecSysHostingExtensions
     {
         var options = new RecSysOptions();
         var serving = new ServingOptions();
+        var lifecycle = new ModelLifecycleOptions();
         try
         {
             configuration.GetSection(RecSysOptions.Section).Bind(options);
             configuration.GetSection(ServingOptions.Section).Bind(serving);
+            configuration.GetSection(ModelLifecycleOptions.Section).Bind(lifecycle);
         }
         catch (InvalidOperationException ex)
         {
             // e.g. "Failed to convert configuration value 'abc' at 'RecSys:SiloPort' to type 'System.Int32'."
             throw new RecSysConfigurationException(ex.Message, ex);
         }
-        var problems = options.Validate().Concat(serving.Validate()).ToList();
+        var problems = options.Validate().Concat(serving.Validate()).Concat(lifecycle.Validate()).ToList();
         if (problems.Count > 0)
         {
             throw new RecSysConfigurationException(string.Join(Environment.NewLine, problems));
@@ -115,6 +117,7 @@ public static class RecSysHostingExtensions
         // After UseOrleans, so it starts once the silo is up.
         builder.Services.AddSingleton(DatasetSpec.Parse(options.Data));
         builder.Services.AddHostedService<ModelBootstrapper>();
+        builder.Services.AddHostedService<ModelVersionWatcher>();
         return builder;
     }
 
@@ -179,7 +182,9 @@ public static class RecSysHostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.Section));
+        builder.Services.Configure<ModelLifecycleOptions>(builder.Configuration.GetSection(ModelLifecycleOptions.Section));
         builder.Services.AddSingleton<ServingModels>();
+        builder.Services.AddSingleton<RankingBatcher>();
         builder.Services.AddSingleton<ServingReadiness>();
     }
 }

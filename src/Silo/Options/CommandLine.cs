@@ -16,6 +16,8 @@ public static class CommandLine
         ["--silo-port"] = "RecSys:SiloPort",
         ["--gateway-port"] = "RecSys:GatewayPort",
         ["--advertised-address"] = "RecSys:AdvertisedAddress",
+        ["--artifacts"] = "RecSys:Models:Artifacts",
+        ["--train"] = "RecSys:Models:Train",
     };
 
     // Switches ASP.NET Core's own host understands.

@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using RecSys.Grains.Contracts;
+using RecSys.Grains.Diagnostics;
+using RecSys.Grains.Serving;
+using RecSys.Models.Ann;
+
+namespace RecSys.Grains;
+
+/// <summary>
+/// Holds shard s of N of every vector channel of one model version in an HNSW index (items i with i mod N = s) and
+/// answers nearest-neighbour queries against it. The indexes are built once per activation, off the grain
+/// scheduler (a million-item catalogue takes seconds); searches run concurrently (the index is thread-safe for
+/// readers), so the grain is reentrant. Placement is random so a version's shards spread over the silos.
+/// </summary>
+[Reentrant, RandomPlacement]
+public sealed partial class RecallShardGrain(
+    ServingModels models,
+    IOptions<ServingOptions> options,
+    ILogger<RecallShardGrain> logger) : Grain, IRecallShardGrain
+{
+    private readonly ServingOptions _options = options.Value;
+    private Task<Dictionary<string, HnswIndex>>? _indexes;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _indexes = BuildAsync();
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> WarmAsync()
+    {
+        var indexes = await Indexes();
+        return indexes.Values.Select(i => i.Count).DefaultIfEmpty(0).Max();
+    }
+
+    public async Task<ImmutableArray<ShardHits>> SearchAsync(ImmutableArray<ShardQuery> queries)
+    {
+        var indexes = await Indexes();
+        var results = ImmutableArray.CreateBuilder<ShardHits>(queries.Length);
+        foreach (var query in queries)
+        {
+            if (!indexes.TryGetValue(query.Channel, out var index) || query.Count <= 0)
+            {
+                results.Add(new ShardHits(query.Channel, [], []));
+                continue;
+            }
+            if (query.Vector.Length != index.Dimension)
+            {
+                throw new ArgumentException($"{query.Channel} vectors have {index.Dimension} components, the query has {query.Vector.Length}", nameof(queries));
+            }
+            HashSet<int>? exclude = query.Exclude.IsDefaultOrEmpty ? null : [.. query.Exclude];
+            var hits = index.Search(query.Vector, query.Count, Math.Max(_options.HnswEfSearch, query.Count), exclude is null ? null : id => !exclude.Contains(id));
+            var items = ImmutableArray.CreateBuilder<int>(hits.Length);
+            var scores = ImmutableArray.CreateBuilder<float>(hits.Length);
+            foreach (var hit in hits)
+            {
+                items.Add(hit.Id);
+                scores.Add(hit.Score);
+            }
+            results.Add(new ShardHits(query.Channel, items.MoveToImmutable(), scores.MoveToImmutable()));
+        }
+        return results.MoveToImmutable();
+    }
+
+    private Task<Dictionary<string, HnswIndex>> Indexes()
+    {
+        // A failed build (e.g. the version could not be loaded yet) is retried by the next call.
+        if (_indexes is null || _indexes.IsFaulted || _indexes.IsCanceled)
+        {
+            _indexes = BuildAsync();
+        }
+        return _indexes;
+    }
+
+    private async Task<Dictionary<string, HnswIndex>> BuildAsync()
+    {
+        var (version, shard, shards) = RecallShardKeys.Parse(this.GetPrimaryKeyString());
+        var set = await models.GetAsync(version);
+        var watch = Stopwatch.StartNew();
+        var indexes = await Task.Run(() => Build(set, shard, shards));
+        GrainMetrics.ShardBuildSeconds.Record(watch.Elapsed.TotalSeconds);
+        LogBuilt(logger, version, shard, shards, indexes.Count, indexes.Values.Select(i => i.Count).DefaultIfEmpty(0).Max(), watch.ElapsedMilliseconds);
+        return indexes;
+    }
+
+    private static Dictionary<string, HnswIndex> Build(ServingModelSet set, int shard, int shards)
+    {
+        var indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
+        foreach (var model in set.Vectors)
+        {
+            var dimension = model.Dimension;
+            var vectors = model.ItemVectors;
+            var count = vectors.Length / dimension;
+            var mine = (count - shard + shards - 1) / shards;
+            var index = new HnswIndex(dimension, VectorMetric.InnerProduct, new HnswOptions { M = 16, EfConstruction = 100, InitialCapacity = Math.Max(16, mine) });
+            // Inserts are thread-safe; use the cores while the shard is not serving yet.
+            Parallel.For(0, mine, n =>
+            {
+                var item = shard + n * shards;
+                index.Add(item, vectors.AsSpan(item * dimension, dimension));
+            });
+            indexes[model.Name] = index;
+        }
+        return indexes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recall shard {Version} {Shard}/{Shards}: {Channels} channels, {Items} items each, built in {Elapsed} ms")]
+    private static partial void LogBuilt(ILogger logger, string version, int shard, int shards, int channels, int items, long elapsed);
+}

@@ -1,0 +1,165 @@
+using RecSys.Models.Data;
+using RecSys.Models.Evaluation;
+using RecSys.Models.Ranking;
+using RecSys.Models.Recall;
+
+namespace RecSys.Models.Artifacts;
+
+/// <summary>
+/// Trains models on a whole dataset and writes them as artifacts into a version folder (<c>&lt;version&gt;/&lt;model&gt;/</c>),
+/// the way <c>recsys train</c> and a silo that finds no artifacts both do.
+/// </summary>
+public static class ArtifactTrainer
+{
+    /// <summary>One model written: its folder and validation metrics.</summary>
+    public sealed record TrainedModel(string Name, string Folder, IReadOnlyDictionary<string, double> Metrics);
+
+    /// <summary>
+    /// Trains <paramref name="models"/> (recall models from <see cref="RecommenderCatalog"/> that are
+    /// <see cref="IArtifactModel"/>s, and rankers from <see cref="RankerCatalog"/>) into <paramref name="versionFolder"/>.
+    /// A recall model trains on every interaction but each user's last, stops early on those last ones (validation
+    /// ndcg@10), then keeps the whole history for scoring; a ranker trains on a random 90% of the labelled
+    /// interactions and stops early on the rest (validation AUC).
+    /// </summary>
+    /// <param name="progress">Called with each model's name; returns the sink for its progress (or null).</param>
+    public static IReadOnlyList<TrainedModel> Train(
+        IReadOnlyList<string> models,
+        IReadOnlyDictionary<string, Dictionary<string, string>> settings,
+        InteractionDataset dataset,
+        string versionFolder,
+        ulong seed = 42,
+        string device = "auto",
+        Func<string, IProgress<TrainingProgress>?>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        var written = new List<TrainedModel>();
+        foreach (var name in models.Where(RankerCatalog.Contains))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            written.Add(TrainRanker(name, settings.GetValueOrDefault(name), dataset, seed, device, versionFolder, progress?.Invoke(name), cancellation));
+        }
+        var recall = models.Where(m => !RankerCatalog.Contains(m)).ToList();
+        if (recall.Count == 0)
+        {
+            return written;
+        }
+        var split = Splits.LeaveOneOut(dataset);
+        var training = split.Train.Concat(split.Validation).ToArray();
+        var matrix = new UserItemMatrix(dataset.UserCount, dataset.ItemCount, training);
+        foreach (var name in recall)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var model = RecommenderCatalog.Create(name, settings.GetValueOrDefault(name)) as IArtifactModel
+                ?? throw new ArgumentException($"model '{name}' cannot be written as an artifact", nameof(models));
+            try
+            {
+                model.Fit(matrix, new TrainingContext(seed, progress?.Invoke(name), device, cancellation)
+                {
+                    TrainingInteractions = training,
+                    Validation = split.Test,
+                    UserInfos = dataset.UserInfos,
+                    ItemInfos = dataset.ItemInfos,
+                });
+                var metrics = new Dictionary<string, double>();
+                if (model.BestValidationNdcg is { } ndcg)
+                {
+                    metrics["validation_ndcg@10"] = ndcg;
+                }
+                var folder = Path.Combine(versionFolder, name);
+                ModelArtifact.Save(folder, model, dataset, metrics);
+                written.Add(new TrainedModel(name, folder, metrics));
+            }
+            finally
+            {
+                (model as IDisposable)?.Dispose();
+            }
+        }
+        return written;
+    }
+
+    private static TrainedModel TrainRanker(string name, IReadOnlyDictionary<string, string>? settings, InteractionDataset dataset, ulong seed, string device, string versionFolder, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        var labelling = CtrData.DefaultLabelling(dataset);
+        var ctr = CtrData.Split(dataset, new CtrOptions { TrainRatio = 0.9, ValidationRatio = 0.1, Seed = seed, Labelling = labelling });
+        using var ranker = RankerCatalog.Create(name, settings);
+        ranker.Fit(ctr.Train, ctr.Validation, new RankingContext(seed, progress, device, cancellation));
+        var metrics = new Dictionary<string, double>();
+        if (ranker.BestValidationAuc is { } auc)
+        {
+            metrics["validation_auc"] = auc;
+        }
+        var folder = Path.Combine(versionFolder, name);
+        RankerArtifact.Save(folder, ranker, ctr.Features, dataset, metrics);
+        return new TrainedModel(name, folder, metrics);
+    }
+}
+
+/// <summary>
+/// The versions under an artifacts folder: each subfolder holding at least one model folder with a
+/// <c>manifest.json</c> is a version, named by its folder.
+/// </summary>
+public static class ArtifactVersions
+{
+    /// <summary>A version folder and the manifests of its models.</summary>
+    public sealed record Version(string Name, string Folder, IReadOnlyList<(string Folder, ArtifactManifest Manifest)> Models, DateTimeOffset CreatedAt)
+    {
+        /// <summary>The data fingerprint every model shares, or null when they disagree.</summary>
+        public string? DataFingerprint => Models.Select(m => m.Manifest.DataFingerprint).Distinct().SingleOrDefault();
+    }
+
+    /// <summary>Every readable version, newest first. Unreadable manifests are reported in <paramref name="problems"/>.</summary>
+    public static IReadOnlyList<Version> List(string root, ICollection<string>? problems = null)
+    {
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+        var versions = new List<Version>();
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            // Hidden folders are versions still being written.
+            if (Path.GetFileName(folder).StartsWith('.'))
+            {
+                continue;
+            }
+            if (Read(folder, problems) is { } version)
+            {
+                versions.Add(version);
+            }
+        }
+        return [.. versions.OrderByDescending(v => v.CreatedAt).ThenByDescending(v => v.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The version in <paramref name="folder"/>, or null if it holds no readable model.</summary>
+    public static Version? Read(string folder, ICollection<string>? problems = null)
+    {
+        var models = new List<(string, ArtifactManifest)>();
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+        foreach (var modelFolder in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+        {
+            if (!File.Exists(Path.Combine(modelFolder, "manifest.json")))
+            {
+                continue;
+            }
+            try
+            {
+                models.Add((modelFolder, ModelArtifact.ReadManifest(modelFolder)));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                problems?.Add($"{modelFolder}: {ex.Message}");
+            }
+        }
+        return models.Count == 0
+            ? null
+            : new Version(Path.GetFileName(folder), folder, models, models.Max(m => m.Item2.CreatedAt));
+    }
+
+    /// <summary>True if <paramref name="name"/> can name a version folder (letters, digits, '-', '_' and '.', not starting with '.').</summary>
+    public static bool IsValidName(string name) =>
+        !string.IsNullOrWhiteSpace(name) && name.Length <= 100 && !name.StartsWith('.')
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
