@@ -30,14 +30,15 @@ internal static class EventParser
 
     public static string TypeList => string.Join(", ", Types.Keys);
 
-    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now)
+    /// <param name="requireEventId">Replay: every event must carry the id it was logged with.</param>
+    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, bool requireEventId = false)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var events = new List<IngestEvent>();
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                ParseOne(root, "", now, events, errors);
+                ParseOne(root, "", now, requireEventId, events, errors);
                 break;
             case JsonValueKind.Array:
                 var length = root.GetArrayLength();
@@ -54,7 +55,7 @@ internal static class EventParser
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    ParseOne(element, $"[{index}].", now, events, errors);
+                    ParseOne(element, $"[{index}].", now, requireEventId, events, errors);
                     if (errors.Count >= MaxReportedErrors)
                     {
                         break;
@@ -69,7 +70,7 @@ internal static class EventParser
         return errors.Count > 0 ? (null, errors) : (events, null);
     }
 
-    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, List<IngestEvent> events, Dictionary<string, string[]> errors)
+    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, bool requireEventId, List<IngestEvent> events, Dictionary<string, string[]> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -137,6 +138,10 @@ internal static class EventParser
             {
                 Fail("eventId", $"eventId must be a string of 1 to {MaxEventIdLength} characters");
             }
+        }
+        else if (requireEventId)
+        {
+            Fail("eventId", "eventId is required here: replayed events keep the id they were logged with");
         }
 
         if (errors.Count == before)
