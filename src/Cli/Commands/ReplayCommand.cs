@@ -165,7 +165,8 @@ internal static class ReplayCommand
             var body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
             {
-                throw new ReplayFailedException($"POST /v1/admin/replay answered {(int)response.StatusCode}: {body}", after);
+                var hint = response.StatusCode == System.Net.HttpStatusCode.RequestEntityTooLarge ? " (lower --batch)" : "";
+                throw new ReplayFailedException($"POST /v1/admin/replay answered {(int)response.StatusCode}{hint}: {body}", after);
             }
             try
             {
