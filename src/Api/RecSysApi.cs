@@ -59,6 +59,7 @@ public static class RecSysApi
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = RequestValidation.MaxBodyBytes);
         builder.Services.AddSingleton<EventIngestor>();
+        builder.AddRecSysEventLog();
         builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }
@@ -72,10 +73,11 @@ public static class RecSysApi
         app.MapOpenApi();
         app.MapRecSysOperations();
         app.MapEventsApi();
+        app.MapAdminApi();
         app.MapUsersApi();
         app.MapItemsApi();
         app.MapSessionsApi();
-        app.MapAdminApi();
+        app.MapModelAdminApi();
         return app;
     }
 }

@@ -43,6 +43,11 @@ public static class CliApp
           loadtest --url <api>            open-loop load against a running API: [--rps 100] [--duration 10]
                                           [--users 1000] [--write-ratio 0.1] [--count 10] [--max-in-flight 1024]
                                           [--json]; prints p50/p95/p99/max latency, throughput and errors
+          replay --url <api> --connection <npgsql>
+                                          rebuild user state from the PostgreSQL event log (recsys_events) through
+                                          POST /v1/admin/replay, in seq order: [--user <id>] [--since <seq>] (rows
+                                          after that seq; default 0 = all) [--batch 1000] (events per request, max
+                                          10000); prints counts and the last seq to resume from
 
         data options (data stats, eval):
           --skip-bad-lines                count and report malformed lines instead of stopping
@@ -76,6 +81,7 @@ public static class CliApp
                 ["eval", .. var rest] => EvalCommand.Run(rest, output, error),
                 ["train", .. var rest] => TrainCommand.Run(rest, output, error),
                 ["loadtest", .. var rest] => LoadTestCommand.Run(rest, output, error),
+                ["replay", .. var rest] => ReplayCommand.Run(rest, output, error),
                 ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };

@@ -90,6 +90,7 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
         foreach (var (path, method) in new[]
         {
             ("/v1/events", "post"),
+            ("/v1/admin/replay", "post"),
             ("/v1/users/{userId}/recommendations", "get"),
             ("/v1/users/{userId}", "get"),
             ("/v1/items", "get"),

@@ -1,40 +1,46 @@
-using RecSys.Grains;
+using RecSys.Api.Contracts;
+using RecSys.Api.Services;
+using RecSys.Api.Validation;
 
 namespace RecSys.Api.Apis;
 
-/// <summary>Model lifecycle: list the versions under the artifacts folder and activate one on every silo.</summary>
+/// <summary>POST /v1/admin/replay: rebuilds user state from events read back from the event log.</summary>
 internal static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/admin/models", ListAsync)
-            .WithName("ListModelVersions")
+        app.MapPost("/v1/admin/replay", PostReplayAsync)
+            .WithName("ReplayEvents")
             .WithTags("Admin")
-            .WithSummary("Model versions on disk (newest first) with their models and metrics, and the active and pending versions");
-        app.MapPost("/v1/admin/models/{version}/activate", ActivateAsync)
-            .WithName("ActivateModelVersion")
-            .WithTags("Admin")
-            .WithSummary("Load a version on every silo, build its recall shards, then switch to it atomically")
-            .WithDescription("Returns when the version serves. 404: no such version; 409: another activation is running or a silo could not load it.");
+            .WithSummary("Re-apply logged events to user state (used by `recsys replay`)")
+            .WithDescription(
+                "Body: events as for POST /v1/events, each with the eventId it was logged with (required). They are applied " +
+                "to the users' state only, in order, and are not logged again; events a user still remembers are skipped, " +
+                "so a replay can be repeated. Item counters and popularity are not touched.")
+            .Accepts<EventRequest>("application/json")
+            .Produces<EventsAccepted>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<IModelRegistryGrain>(0).ListAsync());
-
-    private static async Task<IResult> ActivateAsync(string version, IGrainFactory grains)
+    private static async Task<IResult> PostReplayAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken)
     {
-        try
+        var (document, error) = await RequestValidation.ReadJsonBodyAsync(request, cancellationToken);
+        if (error is not null)
         {
-            return TypedResults.Ok(await grains.GetGrain<IModelRegistryGrain>(0).ActivateAsync(version));
+            return error;
         }
-        catch (ModelVersionException ex)
+        using (document)
         {
-            return TypedResults.Problem(
-                statusCode: ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict,
-                title: ex.NotFound ? "Model version not found" : "Model version not activated",
-                detail: ex.Message,
-                extensions: new Dictionary<string, object?> { ["field"] = "version" });
+            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), requireEventId: true);
+            if (errors is not null)
+            {
+                return RequestValidation.Invalid(errors);
+            }
+            var result = await ingestor.ReplayAsync(events!);
+            return TypedResults.Ok(new EventsAccepted(result.Accepted, result.Duplicates));
         }
     }
 }

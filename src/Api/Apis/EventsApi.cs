@@ -16,7 +16,8 @@ internal static class EventsApi
             .WithDescription(
                 "Body: one event object or an array of them. Fields: userId, itemId (required), type (view, click, like, rating, " +
                 "purchase, skip), value (0-5, required for rating), timestamp (ISO-8601 or unix seconds), eventId (idempotency key). " +
-                "The whole batch is validated before anything is recorded; events are persisted before 202 is returned.")
+                "The whole batch is validated before anything is recorded; events are persisted (in PostgreSQL mode first committed " +
+                "to the event log) before 202 is returned.")
             .Accepts<EventRequest>("application/json")
             .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()

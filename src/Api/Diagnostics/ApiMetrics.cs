@@ -17,6 +17,29 @@ internal static class ApiMetrics
     public static readonly Counter<long> EventsIngested =
         Meter.CreateCounter<long>("recsys.events.ingested", unit: "{event}", description: "Events accepted by POST /v1/events");
 
+    /// <summary>Events re-applied to user state by POST /v1/admin/replay (recsys_events_replayed_total), by outcome.</summary>
+    public static readonly Counter<long> EventsReplayed =
+        Meter.CreateCounter<long>("recsys.events.replayed", unit: "{event}", description: "Events re-applied to user state from the event log");
+
+    /// <summary>Events per committed event-log batch (recsys_ingest_batch_size): how well concurrent requests are gathered.</summary>
+    public static readonly Histogram<int> IngestBatchSize =
+        Meter.CreateHistogram<int>("recsys.ingest.batch.size", unit: "{event}", description: "Events written to the event log per transaction");
+
+    /// <summary>Time of one event-log INSERT and commit (recsys_ingest_commit_duration_seconds).</summary>
+    public static readonly Histogram<double> IngestCommitDuration =
+        Meter.CreateHistogram<double>("recsys.ingest.commit.duration", unit: "s", description: "Event-log batch write and commit time");
+
+    /// <summary>
+    /// Time from a request handing its events to the event log until they are committed: the wait in the batcher
+    /// plus the commit (recsys_ingest_lag_seconds). Durability's share of write latency.
+    /// </summary>
+    public static readonly Histogram<double> IngestLag =
+        Meter.CreateHistogram<double>("recsys.ingest.lag", unit: "s", description: "Time from an append reaching the event log to its commit");
+
+    /// <summary>Event-log batches that failed to commit (recsys_ingest_failed_batches_total); their requests answered 503.</summary>
+    public static readonly Counter<long> IngestFailedBatches =
+        Meter.CreateCounter<long>("recsys.ingest.failed.batches", unit: "{batch}", description: "Event-log batches whose write or commit failed");
+
     /// <summary>
     /// Times every request by its route template, not its raw path, so ids do not explode cardinality. Must be
     /// the outermost middleware: the status is read after the exception handler has turned a failure into its

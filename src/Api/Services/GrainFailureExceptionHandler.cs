@@ -3,14 +3,14 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace RecSys.Api.Services;
 
 /// <summary>
-/// Turns failures of the cluster behind the API (timeouts, unreachable silos, storage errors) into
+/// Turns failures of the cluster behind the API (timeouts, unreachable silos, storage errors, event-log commits) into
 /// 503 problem responses that tell the client to retry, instead of an opaque 500.
 /// </summary>
 internal sealed partial class GrainFailureExceptionHandler(IProblemDetailsService problems, ILogger<GrainFailureExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (TimeoutException or OrleansException or Orleans.Storage.InconsistentStateException))
+        if (exception is not (TimeoutException or OrleansException or Orleans.Storage.InconsistentStateException or EventLogUnavailableException))
         {
             return false;
         }

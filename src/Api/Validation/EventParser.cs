@@ -32,17 +32,18 @@ internal static class EventParser
 
     /// <param name="root">One event object or an array of them.</param>
     /// <param name="now">Server time, for events without a timestamp.</param>
+    /// <param name="requireEventId">Replay: every event must carry the id it was logged with.</param>
     /// <param name="subject">
     /// The id every event belongs to when the route names it (a session): the body then carries no userId.
     /// </param>
-    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, string? subject = null)
+    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, bool requireEventId = false, string? subject = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var events = new List<IngestEvent>();
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                ParseOne(root, "", now, subject, events, errors);
+                ParseOne(root, "", now, requireEventId, subject, events, errors);
                 break;
             case JsonValueKind.Array:
                 var length = root.GetArrayLength();
@@ -59,7 +60,7 @@ internal static class EventParser
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    ParseOne(element, $"[{index}].", now, subject, events, errors);
+                    ParseOne(element, $"[{index}].", now, requireEventId, subject, events, errors);
                     if (errors.Count >= MaxReportedErrors)
                     {
                         break;
@@ -74,7 +75,7 @@ internal static class EventParser
         return errors.Count > 0 ? (null, errors) : (events, null);
     }
 
-    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, string? subject, List<IngestEvent> events, Dictionary<string, string[]> errors)
+    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, bool requireEventId, string? subject, List<IngestEvent> events, Dictionary<string, string[]> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -150,6 +151,10 @@ internal static class EventParser
             {
                 Fail("eventId", $"eventId must be a string of 1 to {MaxEventIdLength} characters");
             }
+        }
+        else if (requireEventId)
+        {
+            Fail("eventId", "eventId is required here: replayed events keep the id they were logged with");
         }
 
         if (errors.Count == before)

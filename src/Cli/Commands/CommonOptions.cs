@@ -2,9 +2,18 @@ using System.Globalization;
 
 namespace RecSys.Cli.Commands;
 
-/// <summary>The --seed, --device and --out switches every training command reads the same way.</summary>
+/// <summary>The --seed, --device and --out switches every training command reads the same way, and --url of the API.</summary>
 internal static class CommonOptions
 {
+    /// <summary>--url (required): the RecSys API's http(s) base address.</summary>
+    public static Uri ApiUrl(Arguments arguments)
+    {
+        var text = arguments.Require("--url");
+        return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new UsageException($"--url '{text}' is not an http(s) address such as http://127.0.0.1:5080");
+    }
+
     /// <summary>--seed: a non-negative integer, 42 by default.</summary>
     public static ulong Seed(Arguments arguments)
     {

@@ -19,11 +19,7 @@ internal static class LoadTestCommand
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         var arguments = Arguments.Parse(args, ["--url", "--rps", "--duration", "--users", "--write-ratio", "--count", "--max-in-flight", "--seed"], ["--json"]);
-        var urlText = arguments.Require("--url");
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-        {
-            throw new UsageException($"--url '{urlText}' is not an http(s) address such as http://127.0.0.1:5080");
-        }
+        var url = CommonOptions.ApiUrl(arguments);
         var rps = arguments.Int("--rps", 100, 1, 1_000_000);
         var duration = arguments.Double("--duration", 10, 0.1, 86_400);
         var users = arguments.Int("--users", 1000, 1, 100_000_000);

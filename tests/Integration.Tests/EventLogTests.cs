@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using RecSys.Api.Contracts;
+using RecSys.Api.Services;
+using RecSys.Api.Validation;
+using RecSys.Cli.Commands;
+using RecSys.Grains.Contracts;
+using RecSys.Silo.Persistence;
+using RecSys.TestSupport;
+
+namespace RecSys.Integration.Tests;
+
+/// <summary>The PostgreSQL event log: written once per eventId, batched, acknowledged after commit, replayable.</summary>
+[Trait("Category", "Integration")]
+public sealed class EventLogTests
+{
+    private static Dictionary<string, string?> PostgresSettings(PostgresTestDatabase database, string clusterId) => new()
+    {
+        ["RecSys:Storage"] = "postgres",
+        ["RecSys:Connection"] = database.ConnectionString,
+        ["RecSys:ClusterId"] = clusterId,
+    };
+
+    [PostgresFact]
+    public async Task An_acknowledged_event_is_in_the_table_and_retries_write_each_event_id_once()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var api = new RecSysApiFactory(PostgresSettings(database, "event-log"));
+        var client = await api.CreateReadyClientAsync();
+        var batch = new object[]
+        {
+            new { userId = "logged", itemId = "i1", type = "rating", value = 4.5, timestamp = "2026-03-01T12:00:00Z", eventId = "e-1" },
+            new { userId = "logged", itemId = "i2", type = "click", eventId = "e-2" },
+            new { userId = "logged", itemId = "i3", type = "like" },                                 // no eventId
+            new { userId = "logged", itemId = "i1", type = "rating", value = 4.5, eventId = "e-1" }, // repeated in the batch
+            new { userId = "other", itemId = "i2", type = "click", eventId = "e-1" },                // same id, other user
+        };
+
+        var first = await client.PostAsJsonAsync("/v1/events", batch);
+        // Read at once, no polling: 202 means committed.
+        var rowsAfterFirst = await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events");
+        var second = await client.PostAsJsonAsync("/v1/events", batch);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(new EventsAccepted(5, 1), await first.Content.ReadFromJsonAsync<EventsAccepted>());
+        Assert.Equal(4L, rowsAfterFirst);
+        Assert.Equal(new EventsAccepted(5, 4), await second.Content.ReadFromJsonAsync<EventsAccepted>()); // the id-less one is new again
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'logged' AND event_id = 'e-1'"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'other' AND event_id = 'e-1'"));
+        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal("rating|4.5|2026-03-01 12:00:00", await database.ScalarAsync<string>(
+            "SELECT type || '|' || value || '|' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM recsys_events WHERE event_id = 'e-1' AND user_id = 'logged'"));
+
+        // The id-less event got a server id, and the user grain holds the same id (so replay will skip it).
+        var serverIds = await ReadColumnAsync(database, "SELECT event_id FROM recsys_events WHERE user_id = 'logged' AND item_id = 'i3' ORDER BY seq");
+        Assert.Equal(2, serverIds.Count);
+        Assert.All(serverIds, id => Assert.True(Guid.TryParse(id, out _), id));
+        var profile = await client.GetFromJsonAsync<UserProfileResponse>("/v1/users/logged");
+        Assert.Equal(serverIds, profile!.Recent.Where(e => e.ItemId == "i3").Select(e => e.EventId));
+
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("recsys_ingest_batch_size_bucket", metrics);
+        Assert.Contains("recsys_ingest_commit_duration_seconds_bucket", metrics);
+        Assert.Contains("recsys_ingest_lag_seconds_bucket", metrics);
+    }
+
+    [PostgresFact]
+    public async Task Concurrent_appends_are_gathered_into_fewer_transactions_and_all_committed()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await PostgresSchema.ApplyAsync(database.ConnectionString, NullLogger.Instance, CancellationToken.None);
+        await using var log = new PostgresEventLog(database.ConnectionString, NullLogger<PostgresEventLog>.Instance);
+        const int appends = 200;
+
+        await Task.WhenAll(Enumerable.Range(0, appends).Select(n => log.AppendAsync([Event($"user-{n % 7}", $"e-{n}")])));
+
+        Assert.Equal((long)appends, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        // Rows inserted by one transaction share its xmin.
+        var transactions = await database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM recsys_events");
+        Assert.InRange(transactions, 1, appends / 4);
+    }
+
+    [PostgresFact]
+    public async Task A_failed_commit_faults_every_caller_of_the_batch_and_the_log_recovers()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await PostgresSchema.ApplyAsync(database.ConnectionString, NullLogger.Instance, CancellationToken.None);
+        await using var log = new PostgresEventLog(database.ConnectionString, NullLogger<PostgresEventLog>.Instance);
+        await ExecuteAsync(database, """
+            CREATE FUNCTION recsys_test_fail_events() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER recsys_test_fail_events BEFORE INSERT ON recsys_events
+                FOR EACH ROW EXECUTE FUNCTION recsys_test_fail_events();
+            """);
+
+        var appends = Enumerable.Range(0, 20).Select(n => log.AppendAsync([Event("u", $"f-{n}")])).ToList();
+        foreach (var append in appends)
+        {
+            var failure = await Assert.ThrowsAsync<EventLogUnavailableException>(() => append);
+            Assert.Contains("simulated outage", failure.Message);
+        }
+
+        await ExecuteAsync(database, "DROP TRIGGER recsys_test_fail_events ON recsys_events;");
+        await log.AppendAsync([Event("u", "f-0")]);
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+    }
+
+    [PostgresFact]
+    public async Task Replay_rebuilds_a_wiped_users_history_and_a_second_replay_counts_nothing()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var settings = PostgresSettings(database, "replay");
+        var start = DateTimeOffset.Parse("2026-02-01T08:00:00Z", CultureInfo.InvariantCulture);
+        var events = Enumerable.Range(0, 12).Select(n => new
+        {
+            userId = n % 3 == 0 ? "bystander" : "wiped",
+            itemId = "i" + (20 + n),
+            type = n % 4 == 1 ? "like" : "click",
+            timestamp = start.AddMinutes(n).ToString("O", CultureInfo.InvariantCulture),
+            eventId = n == 5 ? null : "ev-" + n, // one event without a client id
+        }).ToArray();
+        UserProfileResponse before;
+        await using (var first = new RecSysApiFactory(settings))
+        {
+            var client = await first.CreateReadyClientAsync();
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/events", events[..6])).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/events", events[6..])).StatusCode);
+            before = (await client.GetFromJsonAsync<UserProfileResponse>("/v1/users/wiped"))!;
+        }
+
+        // The user's state is lost (the process is down, so no activation holds a copy); the log is not.
+        await ExecuteAsync(database, "DELETE FROM OrleansStorage WHERE GrainTypeString = 'user' AND GrainIdExtensionString = 'wiped'");
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'user'"));
+
+        await using var second = new RecSysApiFactory(settings);
+        var restarted = await second.CreateReadyClientAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/users/wiped")).StatusCode);
+
+        var one = await ReplayAsync(restarted, database, user: "wiped", batch: 3);
+        var all = await ReplayAsync(restarted, database, user: null, batch: 5);
+
+        Assert.Equal(new ReplayResult(Read: 8, FirstSeq: 2, LastSeq: 12, Applied: 8, Duplicates: 0), one); // seq 1..12 in post order
+        Assert.Equal((12L, 12L, 0L), (all.Read, all.Duplicates, all.Applied)); // everything already in user state
+        var after = await restarted.GetFromJsonAsync<UserProfileResponse>("/v1/users/wiped");
+        Assert.Equal((8L, 8L), (before.TotalEvents, after!.TotalEvents));
+        Assert.Equal(before.Recent.Select(e => (e.ItemId, e.Type, e.Timestamp, e.EventId)), after.Recent.Select(e => (e.ItemId, e.Type, e.Timestamp, e.EventId)));
+        Assert.Equal(before.SeenItems, after.SeenItems);
+        var bystander = await restarted.GetFromJsonAsync<UserProfileResponse>("/v1/users/bystander");
+        Assert.Equal(4, bystander!.TotalEvents); // never lost, and the replay did not count it again
+    }
+
+    private static async Task<ReplayResult> ReplayAsync(HttpClient api, PostgresTestDatabase database, string? user, int batch) =>
+        await ReplayCommand.RunAsync(new ReplayRequest(database.ConnectionString, user, 0, batch), api, TextWriter.Null);
+
+    private static IngestEvent Event(string user, string eventId) =>
+        new(user, new UserEvent("i1", EventType.Click, null, DateTimeOffset.UtcNow, eventId));
+
+    private static async Task<List<string>> ReadColumnAsync(PostgresTestDatabase database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+        return values;
+    }
+
+    private static async Task ExecuteAsync(PostgresTestDatabase database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
