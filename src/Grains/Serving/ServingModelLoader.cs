@@ -63,7 +63,33 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
             new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow()).Dispose();
             throw;
         }
-        return new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow());
+        var set = new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow());
+        WarmUp(set);
+        return set;
+    }
+
+    /// <summary>
+    /// Runs each network once so the first real request does not pay for JIT compilation and libtorch's lazy
+    /// initialisation (hundreds of milliseconds, longer than the ranking deadline).
+    /// </summary>
+    private void WarmUp(ServingModelSet set)
+    {
+        foreach (var vector in set.Vectors)
+        {
+            _ = vector.UserVector([0]);
+        }
+        if (set.Ranker is { } ranker)
+        {
+            var candidates = Enumerable.Range(0, Math.Min(64, ranker.Items.Count)).ToArray();
+            _ = ranker.Scorer.Score(new RankingRequest(
+                ranker.Scorer.Features.User(-1),
+                [0],
+                candidates,
+                clock.GetUtcNow().ToUnixTimeSeconds(),
+                [0],
+                [],
+                ranker.NeedsRecallScores ? new float[candidates.Length] : null));
+        }
     }
 
     private static IdVocabulary SameItems(IdVocabulary? known, IdVocabulary next, string folder)
