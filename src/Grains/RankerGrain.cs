@@ -39,7 +39,7 @@ public sealed class RankerGrain(ServingModels models, RankingBatcher batcher) : 
         if (known.Count > 0)
         {
             var request = Request(ranker, query, known, positions);
-            var ranked = await batcher.ScoreAsync(ranker, request);
+            var ranked = await batcher.ScoreAsync(ranker, request, query.Deadline);
             for (var n = 0; n < positions.Count; n++)
             {
                 scores[positions[n]] = ranked[n];

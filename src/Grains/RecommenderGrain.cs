@@ -320,7 +320,8 @@ public sealed class RecommenderGrain(
             snapshot.Recent,
             [.. candidates.Select(c => c.ItemId)],
             [.. candidates.Select(c => (float)c.RecallScore)],
-            clock.GetUtcNow());
+            clock.GetUtcNow(),
+            _options.RankTimeout);
         var ranking = GrainFactory.GetGrain<IRankerGrain>(0).RankAsync(rankQuery);
         if (await Task.WhenAny(ranking, Task.Delay(_options.RankTimeout)) != ranking || !ranking.IsCompletedSuccessfully || ranking.Result is not { } result)
         {

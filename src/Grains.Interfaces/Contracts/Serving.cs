@@ -28,6 +28,7 @@ public sealed record ShardHits(
 /// <param name="Candidates">Item ids to score.</param>
 /// <param name="RecallScores">Each candidate's recall score (read by rankers trained on impressions).</param>
 /// <param name="Timestamp">Request time (for time-of-day features).</param>
+/// <param name="Deadline">How long the caller waits; the ranker drops the request unscored once it has passed.</param>
 [GenerateSerializer, Immutable, Alias("recsys.RankQuery")]
 public sealed record RankQuery(
     [property: Id(0)] string Version,
@@ -35,7 +36,8 @@ public sealed record RankQuery(
     [property: Id(2)] ImmutableArray<UserEvent> Recent,
     [property: Id(3)] ImmutableArray<string> Candidates,
     [property: Id(4)] ImmutableArray<float> RecallScores,
-    [property: Id(5)] DateTimeOffset Timestamp);
+    [property: Id(5)] DateTimeOffset Timestamp,
+    [property: Id(6)] TimeSpan? Deadline = null);
 
 /// <summary>Rank scores aligned with <see cref="RankQuery.Candidates"/>; NaN for a candidate the ranker does not know.</summary>
 [GenerateSerializer, Immutable, Alias("recsys.RankResult")]

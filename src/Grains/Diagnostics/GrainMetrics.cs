@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using RecSys.Grains.Serving;
 
 namespace RecSys.Grains.Diagnostics;
 
@@ -6,6 +8,19 @@ namespace RecSys.Grains.Diagnostics;
 public static class GrainMetrics
 {
     private static readonly Meter Meter = new(Telemetry.MeterName);
+
+    // The silo's model holders (one per silo; several in an in-process test cluster).
+    private static readonly ConcurrentDictionary<ServingModels, byte> Models = new();
+
+    /// <summary>1 for the model version each silo serves, labelled with it (recsys_model_active{version}).</summary>
+    public static readonly ObservableGauge<int> ActiveModel = Meter.CreateObservableGauge(
+        "recsys.model.active",
+        () => Models.Keys.Select(m => m.Current).OfType<ServingModelSet>().Select(c => new Measurement<int>(1, new KeyValuePair<string, object?>("version", c.Version))),
+        unit: "{version}",
+        description: "The model version this silo serves (value 1, label version)");
+
+    /// <summary>Reports <paramref name="models"/>' current version through <see cref="ActiveModel"/>.</summary>
+    public static void Observe(ServingModels models) => Models.TryAdd(models, 0);
 
     /// <summary>Items returned by the request path, by recall channel (recsys_recommended_items_total).</summary>
     public static readonly Counter<long> RecommendedItems =
@@ -46,4 +61,8 @@ public static class GrainMetrics
     /// <summary>Seconds to build a recall shard's indexes (recsys_recall_shard_build_duration_seconds).</summary>
     public static readonly Histogram<double> ShardBuildSeconds =
         Meter.CreateHistogram<double>("recsys.recall.shard.build.duration", unit: "s", description: "Time to build one recall shard's HNSW indexes");
+
+    /// <summary>Ranking requests dropped because their caller's deadline passed while queued (recsys_rank_dropped_total).</summary>
+    public static readonly Counter<long> RankDropped =
+        Meter.CreateCounter<long>("recsys.rank.dropped", unit: "{request}", description: "Ranking requests dropped unscored because their deadline passed in the queue");
 }

@@ -31,13 +31,21 @@ public sealed class RankingBatcher : IDisposable
     public long Batches => Interlocked.Read(ref _forwardPasses);
 
     /// <summary>Task-0 probabilities of each candidate of <paramref name="request"/>, in order.</summary>
-    public Task<float[]> ScoreAsync(RankerModel ranker, RankingRequest request)
+    /// <param name="ranker">The ranker to score with.</param>
+    /// <param name="request">The candidates and their context.</param>
+    /// <param name="deadline">
+    /// When the caller stops waiting: a request still queued then is dropped (cancelled) rather than scored, so an
+    /// overload sheds the work nobody waits for instead of building a backlog that delays every later request.
+    /// </param>
+    public Task<float[]> ScoreAsync(RankerModel ranker, RankingRequest request, TimeSpan? deadline = null)
     {
         if (request.Candidates.Count == 0)
         {
             return Task.FromResult(Array.Empty<float>());
         }
-        var pending = new Pending(ranker, request, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
+        var now = Stopwatch.GetTimestamp();
+        var expires = deadline is { } d ? now + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var pending = new Pending(ranker, request, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), now, expires);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(RankingBatcher));
@@ -69,6 +77,12 @@ public sealed class RankingBatcher : IDisposable
             {
                 if (reader.TryRead(out var next))
                 {
+                    if (Stopwatch.GetTimestamp() > next.Expires)
+                    {
+                        GrainMetrics.RankDropped.Add(1);
+                        next.Done.TrySetCanceled();
+                        continue;
+                    }
                     batch.Add(next);
                     rows += next.Request.Candidates.Count;
                     continue;
@@ -158,5 +172,5 @@ public sealed class RankingBatcher : IDisposable
         _stop.Dispose();
     }
 
-    private sealed record Pending(RankerModel Ranker, RankingRequest Request, TaskCompletionSource<float[]> Done, long Enqueued);
+    private sealed record Pending(RankerModel Ranker, RankingRequest Request, TaskCompletionSource<float[]> Done, long Enqueued, long Expires);
 }

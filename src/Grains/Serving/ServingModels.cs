@@ -139,6 +139,8 @@ public sealed class ServingModels
     private readonly TaskCompletionSource _loaderReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Func<string, ServingModelSet>? _loader;
 
+    public ServingModels() => Diagnostics.GrainMetrics.Observe(this);
+
     /// <summary>The active models, or null before the first load finished.</summary>
     public ServingModelSet? Current => _current;
 
