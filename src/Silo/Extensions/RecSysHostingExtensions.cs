@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using RecSys.Grains;
 using RecSys.Grains.Serving;
 using RecSys.Models.Data;
@@ -21,6 +22,9 @@ public static class RecSysHostingExtensions
 {
     /// <summary>ADO.NET invariant of Npgsql, as Orleans names it.</summary>
     public const string NpgsqlInvariant = "Npgsql";
+
+    /// <summary>Where the Orleans dashboard (HTML page and its JSON endpoints) is served.</summary>
+    public const string DashboardPath = "/dashboard";
 
     private static readonly string[] StorageProviders = [StorageNames.Users, StorageNames.Items, StorageNames.Aggregates];
 
@@ -110,6 +114,10 @@ public static class RecSysHostingExtensions
 
             // Chosen before any data exists: plain JSON, no $type names, so renaming a class never strands rows.
             silo.UseSystemTextJsonGrainStorageSerializer();
+
+            // Every silo runs the dashboard's grains and call profiler, so a dashboard on any host (silo or
+            // client) sees the whole cluster.
+            silo.AddDashboard();
         });
 
         // After UseOrleans, so it starts once the silo is up.
@@ -141,6 +149,8 @@ public static class RecSysHostingExtensions
             {
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }
+            // Reads the cluster through the dashboard grains the silos run.
+            client.AddDashboard();
         });
         // After UseOrleansClient: starts once the client has connected.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterClientReadiness>());
@@ -160,10 +170,15 @@ public static class RecSysHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps /metrics, /health/live (the process answers) and /health/ready (it can serve).</summary>
+    /// <summary>
+    /// Maps /metrics, /health/live (the process answers), /health/ready (it can serve) and the Orleans dashboard
+    /// at <see cref="DashboardPath"/> (no authentication: expose it only where /metrics may be seen).
+    /// </summary>
     public static WebApplication MapRecSysOperations(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint("/metrics");
+        // The dashboard's JSON is the package's own, not part of our API contract: kept out of the OpenAPI document.
+        app.MapOrleansDashboard(routePrefix: DashboardPath).ExcludeFromDescription();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
