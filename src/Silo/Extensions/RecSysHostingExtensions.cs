@@ -23,6 +23,15 @@ public static class RecSysHostingExtensions
     /// <summary>ADO.NET invariant of Npgsql, as Orleans names it.</summary>
     public const string NpgsqlInvariant = "Npgsql";
 
+    /// <summary>
+    /// Configuration section whose subsections bind Orleans' own options, for operators and tests that need other
+    /// failure-detection or timeout settings (e.g. RecSys:Orleans:ClusterMembership:ProbeTimeout=00:00:02). Silos
+    /// bind ClusterMembership (<see cref="ClusterMembershipOptions"/>) and Messaging (<see cref="SiloMessagingOptions"/>);
+    /// clients bind Messaging (<see cref="ClientMessagingOptions"/>) and Gateway (<see cref="GatewayOptions"/>). Unset
+    /// keys keep Orleans' defaults, which stay the right choice for production.
+    /// </summary>
+    public const string OrleansSection = "RecSys:Orleans";
+
     /// <summary>Where the Orleans dashboard (HTML page and its JSON endpoints) is served.</summary>
     public const string DashboardPath = "/dashboard";
 
@@ -118,6 +127,10 @@ public static class RecSysHostingExtensions
             // Every silo runs the dashboard's grains and call profiler, so a dashboard on any host (silo or
             // client) sees the whole cluster.
             silo.AddDashboard();
+
+            // Last, so these override anything Orleans or the providers configured above.
+            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(OrleansSection + ":ClusterMembership"));
+            silo.Services.Configure<SiloMessagingOptions>(builder.Configuration.GetSection(OrleansSection + ":Messaging"));
         });
 
         // After UseOrleans, so it starts once the silo is up.
@@ -151,6 +164,9 @@ public static class RecSysHostingExtensions
             }
             // Reads the cluster through the dashboard grains the silos run.
             client.AddDashboard();
+
+            client.Services.Configure<ClientMessagingOptions>(builder.Configuration.GetSection(OrleansSection + ":Messaging"));
+            client.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(OrleansSection + ":Gateway"));
         });
         // After UseOrleansClient: starts once the client has connected.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterClientReadiness>());
