@@ -305,7 +305,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     private sealed record FailoverReport(
         int Writes, int Reads, int FailedWrites, int FailedReads,
         TimeSpan? FirstFailureAfterKill, TimeSpan? LastFailureAfterKill, TimeSpan? DeclaredDeadAfter,
-        int WritesSucceededAfterLastFailure, int ReadsSucceededAfterLastFailure, string FailureStatuses)
+        int WritesSucceededAfterLastFailure, int ReadsSucceededAfterLastFailure, TimeSpan? SlowestFailure, string FailureStatuses)
     {
         public static FailoverReport From(IReadOnlyCollection<Outcome> outcomes, TimeSpan killedAt, TimeSpan? declaredDeadAfter)
         {
@@ -319,12 +319,14 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
                 failures.Count == 0 ? null : lastFailure - killedAt,
                 declaredDeadAfter,
                 after.Count(o => o.IsWrite), after.Count(o => !o.IsWrite),
+                failures.Count == 0 ? null : failures.Max(o => o.End - o.Start),
                 string.Join(", ", failures.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}")));
         }
 
         public override string ToString() =>
             $"{Writes} writes ({FailedWrites} failed), {Reads} reads ({FailedReads} failed); failures by status [{FailureStatuses}] " +
-            $"from {Seconds(FirstFailureAfterKill)} to {Seconds(LastFailureAfterKill)} after the kill; silo declared dead after {Seconds(DeclaredDeadAfter)}; " +
+            $"from {Seconds(FirstFailureAfterKill)} to {Seconds(LastFailureAfterKill)} after the kill (slowest failure took {Seconds(SlowestFailure)}); " +
+            $"silo declared dead after {Seconds(DeclaredDeadAfter)}; " +
             $"afterwards {WritesSucceededAfterLastFailure} writes and {ReadsSucceededAfterLastFailure} reads succeeded";
 
         private static string Seconds(TimeSpan? t) => t is null ? "-" : $"{t.Value.TotalSeconds:0.0} s";
