@@ -149,6 +149,10 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
 
             // The client-role Api's dashboard shows the membership change too.
             await AssertDashboardShowsActiveSilosAsync(http, [.. silos.Where(s => s != victim).Select(s => s.SiloPort)]);
+            // ...and a standalone silo serves the dashboard on its own HTTP port.
+            var siloDashboard = await silos[0].Http.GetAsync("/dashboard");
+            Assert.Equal(HttpStatusCode.OK, siloDashboard.StatusCode);
+            Assert.Contains("<title>Orleans Dashboard</title>", await siloDashboard.Content.ReadAsStringAsync());
             output.WriteLine($"whole test {total.Elapsed.TotalSeconds:0.0} s");
         }
         catch
