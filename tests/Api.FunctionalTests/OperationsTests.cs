@@ -110,6 +110,35 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
         Assert.True(post.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         Assert.True(post.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(post.GetProperty("responses").TryGetProperty("400", out _));
+        Assert.False(paths.TryGetProperty("/dashboard/DashboardCounters", out _), "the dashboard's own JSON is not part of the API");
+    }
+
+    [Fact]
+    public async Task The_orleans_dashboard_is_served_at_dashboard_and_reports_this_cluster()
+    {
+        var page = await Client.GetAsync("/dashboard"); // redirected to /dashboard/, so relative asset links resolve
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<title>Orleans Dashboard</title>", html);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/dashboard/index.min.js")).StatusCode);
+
+        // The page polls these: the active silo, and per-grain counters that include our own grains once they ran.
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync("/v1/events", new StringContent("""{"userId":"dashboard-user","itemId":"i1","type":"click"}""", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        var counters = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            counters = await Client.GetStringAsync("/dashboard/DashboardCounters");
+            return counters.Contains("UserGrain", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "UserGrain in /dashboard/DashboardCounters");
+        using var json = JsonDocument.Parse(counters);
+        var hosts = json.RootElement.GetProperty("hosts").EnumerateArray().ToList();
+        Assert.Single(hosts);
+        Assert.Equal("Active", hosts[0].GetProperty("status").GetString());
+
+        using var clusterStats = JsonDocument.Parse(await Client.GetStringAsync("/dashboard/ClusterStats"));
+        Assert.Equal(JsonValueKind.Object, clusterStats.RootElement.ValueKind);
+        Assert.NotEmpty(clusterStats.RootElement.EnumerateObject()); // one entry per second of history
     }
 }
 

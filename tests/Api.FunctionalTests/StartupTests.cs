@@ -1,4 +1,8 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RecSys.Silo.Extensions;
 using RecSys.TestSupport;
 
 namespace RecSys.Api.FunctionalTests;
@@ -74,5 +78,32 @@ public sealed class StartupTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Orleans_failure_detection_and_timeouts_bind_from_RecSys_Orleans_keys()
+    {
+        string[] args =
+        [
+            "--RecSys:Orleans:ClusterMembership:ProbeTimeout=00:00:02",
+            "--RecSys:Orleans:ClusterMembership:NumMissedProbesLimit=2",
+            "--RecSys:Orleans:Messaging:ResponseTimeout=00:00:07",
+            "--RecSys:Orleans:Gateway:GatewayListRefreshPeriod=00:00:05",
+        ];
+
+        // Built, not started: only the options are read.
+        var silo = WebApplication.CreateBuilder(args);
+        silo.AddRecSysCommandLine(args).AddRecSysSilo();
+        using var siloApp = silo.Build();
+        var membership = siloApp.Services.GetRequiredService<IOptions<Orleans.Configuration.ClusterMembershipOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(2), membership.ProbeTimeout);
+        Assert.Equal(2, membership.NumMissedProbesLimit);
+        Assert.Equal(TimeSpan.FromSeconds(7), siloApp.Services.GetRequiredService<IOptions<Orleans.Configuration.SiloMessagingOptions>>().Value.ResponseTimeout);
+
+        var client = WebApplication.CreateBuilder(args);
+        client.AddRecSysCommandLine(args).AddRecSysClient();
+        using var clientApp = client.Build();
+        Assert.Equal(TimeSpan.FromSeconds(7), clientApp.Services.GetRequiredService<IOptions<Orleans.Configuration.ClientMessagingOptions>>().Value.ResponseTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), clientApp.Services.GetRequiredService<IOptions<Orleans.Configuration.GatewayOptions>>().Value.GatewayListRefreshPeriod);
     }
 }

@@ -4,7 +4,10 @@ using RecSys.TestSupport;
 
 namespace RecSys.Integration.Tests;
 
-/// <summary>The built RecSys.Api started as a real child process (`dotnet RecSys.Api.dll ...`).</summary>
+/// <summary>
+/// The built RecSys.Api started as a real child process (`dotnet RecSys.Api.dll ...`), or, through
+/// <see cref="StartSilo"/>, the standalone RecSys.Silo: both answer /health/ready on their --urls.
+/// </summary>
 internal sealed class ApiProcess : IDisposable
 {
     private readonly Process _process;
@@ -16,27 +19,36 @@ internal sealed class ApiProcess : IDisposable
     }
 
     /// <summary>src/Api's own build output, in the configuration these tests were built in.</summary>
-    public static string ApiDll
+    public static string ApiDll => BuiltDll("Api", "RecSys.Api.dll");
+
+    /// <summary>src/Silo's own build output (this project references it, so it is built with the tests).</summary>
+    public static string SiloDll => BuiltDll("Silo", "RecSys.Silo.dll");
+
+    public static ApiProcess Start(IEnumerable<string> args) => Start(ApiDll, args);
+
+    public static ApiProcess StartSilo(IEnumerable<string> args) => Start(SiloDll, args);
+
+    /// <summary>The operating-system process id (to name it in failure messages).</summary>
+    public int Id => _process.Id;
+
+    private static string BuiltDll(string project, string dll)
     {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = testOutput.Name;               // net10.0
-            var configuration = testOutput.Parent!.Name;   // Debug or Release
-            return Path.Combine(RepositoryRoot.Path, "src", "Api", "bin", configuration, framework, "RecSys.Api.dll");
-        }
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name;               // net10.0
+        var configuration = testOutput.Parent!.Name;   // Debug or Release
+        return Path.Combine(RepositoryRoot.Path, "src", project, "bin", configuration, framework, dll);
     }
 
-    public static ApiProcess Start(IEnumerable<string> args)
+    private static ApiProcess Start(string dll, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(ApiDll)!,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.ArgumentList.Add(ApiDll);
+        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -71,7 +83,7 @@ internal sealed class ApiProcess : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the Api exited with code {_process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"the process exited with code {_process.ExitCode}:\n{Output}");
             }
             try
             {
@@ -81,7 +93,7 @@ internal sealed class ApiProcess : IDisposable
             {
                 return false; // not listening yet
             }
-        }, TimeSpan.FromSeconds(90), "the Api process to report ready");
+        }, TimeSpan.FromSeconds(90), $"process {_process.Id} ({Path.GetFileName(_process.StartInfo.ArgumentList[0])}) to report ready");
     }
 
     /// <summary>SIGKILL: no shutdown code runs, so only what was persisted before answering survives.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using RecSys.Grains;
 using RecSys.Grains.Serving;
 using RecSys.Models.Data;
@@ -21,6 +22,18 @@ public static class RecSysHostingExtensions
 {
     /// <summary>ADO.NET invariant of Npgsql, as Orleans names it.</summary>
     public const string NpgsqlInvariant = "Npgsql";
+
+    /// <summary>
+    /// Configuration section whose subsections bind Orleans' own options, for operators and tests that need other
+    /// failure-detection or timeout settings (e.g. RecSys:Orleans:ClusterMembership:ProbeTimeout=00:00:02). Silos
+    /// bind ClusterMembership (<see cref="ClusterMembershipOptions"/>) and Messaging (<see cref="SiloMessagingOptions"/>);
+    /// clients bind Messaging (<see cref="ClientMessagingOptions"/>) and Gateway (<see cref="GatewayOptions"/>). Unset
+    /// keys keep Orleans' defaults, which stay the right choice for production.
+    /// </summary>
+    public const string OrleansSection = "RecSys:Orleans";
+
+    /// <summary>Where the Orleans dashboard (HTML page and its JSON endpoints) is served.</summary>
+    public const string DashboardPath = "/dashboard";
 
     private static readonly string[] StorageProviders = [StorageNames.Users, StorageNames.Items, StorageNames.Aggregates];
 
@@ -112,6 +125,14 @@ public static class RecSysHostingExtensions
 
             // Chosen before any data exists: plain JSON, no $type names, so renaming a class never strands rows.
             silo.UseSystemTextJsonGrainStorageSerializer();
+
+            // Every silo runs the dashboard's grains and call profiler, so a dashboard on any host (silo or
+            // client) sees the whole cluster.
+            silo.AddDashboard();
+
+            // Last, so these override anything Orleans or the providers configured above.
+            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(OrleansSection + ":ClusterMembership"));
+            silo.Services.Configure<SiloMessagingOptions>(builder.Configuration.GetSection(OrleansSection + ":Messaging"));
         });
 
         // After UseOrleans, so it starts once the silo is up.
@@ -144,6 +165,11 @@ public static class RecSysHostingExtensions
             {
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }
+            // Reads the cluster through the dashboard grains the silos run.
+            client.AddDashboard();
+
+            client.Services.Configure<ClientMessagingOptions>(builder.Configuration.GetSection(OrleansSection + ":Messaging"));
+            client.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(OrleansSection + ":Gateway"));
         });
         // After UseOrleansClient: starts once the client has connected.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterClientReadiness>());
@@ -163,10 +189,15 @@ public static class RecSysHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps /metrics, /health/live (the process answers) and /health/ready (it can serve).</summary>
+    /// <summary>
+    /// Maps /metrics, /health/live (the process answers), /health/ready (it can serve) and the Orleans dashboard
+    /// at <see cref="DashboardPath"/> (no authentication: expose it only where /metrics may be seen).
+    /// </summary>
     public static WebApplication MapRecSysOperations(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint("/metrics");
+        // The dashboard's JSON is the package's own, not part of our API contract: kept out of the OpenAPI document.
+        app.MapOrleansDashboard(routePrefix: DashboardPath).ExcludeFromDescription();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
