@@ -129,6 +129,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
             Assert.True(report.LastFailureAfterKill is null || report.LastFailureAfterKill < FailoverBound, $"requests still failed {FailoverBound.TotalSeconds:0} s after the kill; {report}");
             Assert.True(report.WritesSucceededAfterLastFailure > 0 && report.ReadsSucceededAfterLastFailure > 0, $"no reads or writes succeeded after the failover; {report}");
             Assert.True(load.Acknowledged.Count > 0);
+            // Every acknowledged event is in the event log: the Api answered 202 only after its commit.
+            await AssertEventLogHoldsAsync(database, load.Acknowledged);
 
             // (c) Every failed post, retried with the same eventId, now succeeds; a duplicate means it had landed
             // in its user's state before the failure.
@@ -183,10 +185,27 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
     private static async Task<int> SiloStatusAsync(PostgresTestDatabase database, string clusterId, int siloPort) =>
         await database.ScalarAsync<int>($"SELECT Status FROM OrleansMembershipTable WHERE DeploymentId = '{clusterId}' AND Port = {siloPort}");
 
+    /// <summary>Every event in <paramref name="expected"/> has its row in recsys_events (the unique key makes it one row).</summary>
+    private static async Task AssertEventLogHoldsAsync(PostgresTestDatabase database, IReadOnlyCollection<PostedEvent> expected)
+    {
+        var logged = new HashSet<(string, string)>();
+        await using (var connection = new Npgsql.NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("SELECT user_id, event_id FROM recsys_events", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                logged.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        var missing = expected.Where(e => !logged.Contains((e.UserId, e.EventId))).Select(e => $"{e.UserId}/{e.EventId}").ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged events are not in recsys_events: {string.Join(", ", missing.Take(20))}");
+    }
+
     /// <summary>
     /// The user state as the API shows it holds each expected event exactly once, and nothing else: every event
-    /// of these users was posted by this test. (Where an event log table exists, compare <paramref name="expected"/>
-    /// with it the same way.)
+    /// of these users was posted by this test.
     /// </summary>
     private static async Task AssertUserStateHoldsExactlyAsync(HttpClient http, IReadOnlyCollection<PostedEvent> expected)
     {
