@@ -194,13 +194,13 @@ public sealed class ServingModels
         }
         var loader = _loader ?? throw new InvalidOperationException($"model version '{version}' is not loaded on this silo and no loader is configured");
         var lazy = _versions.GetOrAdd(version, v => new Lazy<Task<ServingModelSet>>(() => Task.Run(() => loader(v))));
-        var task = lazy.Value;
-        if (task.IsFaulted)
+        if (lazy.IsValueCreated && (lazy.Value.IsFaulted || lazy.Value.IsCanceled))
         {
-            // Let a later call retry (e.g. the folder was being written).
-            _versions.TryRemove(new KeyValuePair<string, Lazy<Task<ServingModelSet>>>(version, lazy));
+            // A failed load (e.g. the folder was still being written) is not cached: this call loads again.
+            var fresh = new Lazy<Task<ServingModelSet>>(() => Task.Run(() => loader(version)));
+            lazy = _versions.TryUpdate(version, fresh, lazy) ? fresh : _versions.GetOrAdd(version, fresh);
         }
-        return task;
+        return lazy.Value;
     }
 
     /// <summary>True if <paramref name="version"/> is loaded on this silo.</summary>
