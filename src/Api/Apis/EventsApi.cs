@@ -1,4 +1,5 @@
 using RecSys.Api.Contracts;
+using RecSys.Grains.Contracts;
 using RecSys.Api.Services;
 using RecSys.Api.Validation;
 
@@ -26,7 +27,15 @@ internal static class EventsApi
         return app;
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken)
+    private static Task<IResult> PostEventsAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken) =>
+        AcceptAsync(request, ingestor, clock, SubjectKind.User, subject: null, cancellationToken);
+
+    /// <summary>
+    /// Reads, validates and ingests a body of events (shared by the user and session routes): 202 with the counts,
+    /// or the body's problem.
+    /// </summary>
+    /// <param name="subject">The session id when the route names the subject; null when each event names its user.</param>
+    internal static async Task<IResult> AcceptAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, SubjectKind kind, string? subject, CancellationToken cancellationToken)
     {
         var (document, error) = await RequestValidation.ReadJsonBodyAsync(request, cancellationToken);
         if (error is not null)
@@ -35,12 +44,12 @@ internal static class EventsApi
         }
         using (document)
         {
-            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow());
+            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), subject: subject);
             if (errors is not null)
             {
                 return RequestValidation.Invalid(errors);
             }
-            var result = await ingestor.IngestAsync(events!);
+            var result = await ingestor.IngestAsync(events!, kind);
             return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
         }
     }

@@ -32,28 +32,10 @@ internal static class SessionsApi
         return app;
     }
 
-    private static async Task<IResult> PostEventsAsync(string sessionId, HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        if (RequestValidation.CheckId(sessionId, "sessionId") is { } idProblem)
-        {
-            return RequestValidation.Invalid("sessionId", idProblem);
-        }
-        var (document, error) = await RequestValidation.ReadJsonBodyAsync(request, cancellationToken);
-        if (error is not null)
-        {
-            return error;
-        }
-        using (document)
-        {
-            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), subject: sessionId);
-            if (errors is not null)
-            {
-                return RequestValidation.Invalid(errors);
-            }
-            var result = await ingestor.IngestAsync(events!, SubjectKind.Session);
-            return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
-        }
-    }
+    private static async Task<IResult> PostEventsAsync(string sessionId, HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken) =>
+        RequestValidation.CheckId(sessionId, "sessionId") is { } idProblem
+            ? RequestValidation.Invalid("sessionId", idProblem)
+            : await EventsApi.AcceptAsync(request, ingestor, clock, SubjectKind.Session, sessionId, cancellationToken);
 
     private static Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
         string sessionId, string? count, string? exclude, IGrainFactory grains) =>
