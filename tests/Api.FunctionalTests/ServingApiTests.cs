@@ -171,4 +171,28 @@ public sealed class ServingApiTests : IAsyncLifetime
         var bad = await _client.GetAsync("/v1/users/excluder/recommendations?exclude=a,,b");
         await HttpAssertions.AssertProblemAsync(bad, 400, "exclude");
     }
+
+    [Fact]
+    public async Task A_ranked_request_shows_in_the_serving_metrics_with_the_active_version()
+    {
+        await PostAsync("/v1/events", new[] { new { userId = "metered", itemId = "i12", type = "click" } });
+        var answer = await _client.GetFromJsonAsync<JsonElement>("/v1/users/metered/recommendations");
+        Assert.Equal("din", answer.GetProperty("ranker").GetString());
+        var version = answer.GetProperty("modelVersion").GetString();
+
+        var metrics = await _client.GetStringAsync("/metrics");
+        foreach (var series in new[]
+        {
+            "recsys_recall_duration_seconds_count{otel_scope_name=\"RecSys\",channel=\"gru4rec\",outcome=\"ok\"}",
+            "recsys_recall_duration_seconds_count{otel_scope_name=\"RecSys\",channel=\"youtubednn\",outcome=\"ok\"}",
+            "recsys_request_candidates_count",
+            "recsys_rank_duration_seconds_count{otel_scope_name=\"RecSys\",ranker=\"din\"}",
+            "recsys_rank_batch_rows_count",
+            "recsys_rank_forward_duration_seconds_count",
+            $"recsys_model_active{{otel_scope_name=\"RecSys\",version=\"{version}\"}} 1",
+        })
+        {
+            Assert.Contains(series, metrics);
+        }
+    }
 }
