@@ -159,7 +159,7 @@ public sealed class RecommenderGrain(
         }
         var sameVersion = snapshot.ModelVersion == set.Version;
         var shards = _options.RecallShards;
-        var queries = new ShardQuery[shards][];
+        // One call per shard carries the queries of every vector channel.
         var perShard = new List<ShardQuery>[shards];
         for (var s = 0; s < shards; s++)
         {
@@ -182,18 +182,14 @@ public sealed class RecommenderGrain(
                 perShard[s].Add(new ShardQuery(model.Name, vector, _options.ChannelQuota, exclude[s] is { } e ? [.. e] : []));
             }
         }
-        for (var s = 0; s < shards; s++)
-        {
-            queries[s] = [.. perShard[s]];
-        }
-        var fanOut = FanOut(set, queries);
+        var fanOut = FanOut(set, perShard);
         foreach (var model in set.Vectors)
         {
             yield return (model.Name, Timed(model.Name, Pick(fanOut, model)));
         }
     }
 
-    private async Task<ImmutableArray<ShardHits>[]> FanOut(ServingModelSet set, ShardQuery[][] queries)
+    private async Task<ImmutableArray<ShardHits>[]> FanOut(ServingModelSet set, List<ShardQuery>[] queries)
     {
         var calls = new Task<ImmutableArray<ShardHits>>[queries.Length];
         for (var s = 0; s < queries.Length; s++)

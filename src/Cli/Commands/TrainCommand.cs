@@ -1,7 +1,4 @@
-using System.Globalization;
 using RecSys.Models.Artifacts;
-using RecSys.Models.Data;
-using RecSys.Models.Evaluation;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
 
