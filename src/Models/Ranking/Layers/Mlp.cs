@@ -66,18 +66,37 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             return x;
         }
         var shape = x.shape;
-        var h = x.reshape(-1, _input);                                              // [N, input]
-        for (var l = 0; l < linears.Count; l++)
+        var h = Layers(linears[0].forward(x.reshape(-1, _input)), 0);             // [N, input] → [N, OutputSize]
+        shape[^1] = OutputSize;
+        return h.reshape(shape);
+    }
+
+    /// <summary>
+    /// The first hidden layer's linear map, for a caller that computes its output in a cheaper algebraic form and
+    /// continues with <see cref="ForwardFromFirstLinear"/> (DIN's attention unit at serving time).
+    /// </summary>
+    internal Linear FirstLinear => linears.Count > 0 ? linears[0] : throw new InvalidOperationException("the MLP has no hidden layer");
+
+    /// <summary>The rest of the forward pass given the first linear layer's output [N, hidden[0]] → [N, OutputSize].</summary>
+    internal Tensor ForwardFromFirstLinear(Tensor firstLinear) => Layers(firstLinear, 0);
+
+    /// <summary>Layer <paramref name="layer"/> onwards, starting from that layer's linear output.</summary>
+    private Tensor Layers(Tensor linear, int layer)
+    {
+        var h = linear;
+        for (var l = layer; l < linears.Count; l++)
         {
-            h = linears[l].forward(h);
+            if (l > layer)
+            {
+                h = linears[l].forward(h);
+            }
             if (batch_norms.Count > 0)
             {
                 h = batch_norms[l].forward(h);
             }
             h = dropout.forward(activations[l].forward(h));
         }
-        shape[^1] = OutputSize;
-        return h.reshape(shape);
+        return h;
     }
 
     private static nn.Module<Tensor, Tensor> Activation(string name, int size) => name switch

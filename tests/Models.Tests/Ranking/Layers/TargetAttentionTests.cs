@@ -64,6 +64,34 @@ public class TargetAttentionTests
         }
     }
 
+    [Theory]
+    [InlineData(true, "dice")]
+    [InlineData(false, "dice")]
+    [InlineData(true, "relu")]
+    public void The_serving_form_of_the_unit_gives_the_paper_forms_weights(bool normalize, string activation)
+    {
+        using var scope = NewDisposeScope();
+        using var attention = Create(normalize, activation);
+        for (ulong batch = 0; batch < 3; batch++)
+        {
+            // Training passes move Dice's running statistics away from (0, 1), so the folded form has work to do.
+            attention.forward(Normal(10 + batch, B, D) * 2f.Held(), Normal(20 + batch, B, L, D) + 1f.Held(), Mask());
+        }
+        attention.eval();
+        var query = Normal(1, B, D);
+        var keys = Normal(2, B, L, D);
+
+        var paper = Values(attention.Weights(query, keys, Mask()));                 // eval with autograd: [q, k, q − k, q ⊙ k]
+        float[] serving;
+        using (no_grad())
+        {
+            serving = Values(attention.Weights(query, keys, Mask()));               // eval without autograd: the folded form
+        }
+
+        Close([.. paper.Select(v => (double)v)], serving, 1e-5);
+        Assert.Contains(paper, v => v != 0 && v != 1);
+    }
+
     [Fact]
     public void Normalised_weights_give_finite_gradients_with_an_empty_history()
     {
