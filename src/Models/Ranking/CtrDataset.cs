@@ -173,6 +173,7 @@ public sealed class CtrDatasetBuilder
     private readonly List<float> _labels = [];
     private readonly List<int> _users = [];
     private readonly List<int> _items = [];
+    private readonly int _maxSequence;
 
     public CtrDatasetBuilder(FeatureMap map)
     {
@@ -182,6 +183,7 @@ public sealed class CtrDatasetBuilder
         _sequences = [.. map.Sequences];
         _sequenceValues = [.. _sequences.Select(_ => new List<int>())];
         _lengths = [.. _sequences.Select(_ => new List<int>())];
+        _maxSequence = _sequences.Length == 0 ? 0 : _sequences.Max(f => f.MaxLength);
     }
 
     public int Count => _users.Count;
@@ -213,71 +215,24 @@ public sealed class CtrDatasetBuilder
         }
         var us = userStatistics ?? user.Statistics;
         var its = itemStatistics ?? item.Statistics;
-        var time = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, -62_135_596_800L, 253_402_300_799L));
+        var time = FeatureValues.Time(timestamp);
         foreach (var f in _sparse)
         {
-            _sparseValues.Add(f.Name switch
-            {
-                FeatureNames.UserId => user.Id,
-                FeatureNames.ItemId => item.Id,
-                FeatureNames.Gender => user.Gender,
-                FeatureNames.Age => user.Age,
-                FeatureNames.Occupation => user.Occupation,
-                FeatureNames.Year => item.Year,
-                FeatureNames.Hour => time.Hour + 1,
-                FeatureNames.Weekday => (int)time.DayOfWeek + 1,
-                FeatureNames.UserTopGenre + "1" => us.Top1,
-                FeatureNames.UserTopGenre + "2" => us.Top2,
-                FeatureNames.UserTopGenre + "3" => us.Top3,
-                _ => throw new NotSupportedException($"sparse feature '{f.Name}' has no encoder"),
-            });
+            _sparseValues.Add(FeatureValues.Sparse(f.Name, user, item, time, us));
         }
         foreach (var f in _dense)
         {
-            _denseValues.Add(f.Name switch
-            {
-                FeatureNames.UserMeanRating => us.MeanRating,
-                FeatureNames.UserRatingVariance => us.RatingVariance,
-                FeatureNames.UserActivity => us.LogCount,
-                FeatureNames.ItemPopularity => its.LogCount,
-                FeatureNames.ItemMeanRating => its.MeanRating,
-                FeatureNames.RecallScore => recall?.Score ?? throw new ArgumentException("this feature map needs the candidate's recall score and rank", nameof(recall)),
-                FeatureNames.RecallLogRank => MathF.Log(1 + (recall?.Rank ?? 0)),
-                _ => throw new NotSupportedException($"dense feature '{f.Name}' has no encoder"),
-            });
+            _denseValues.Add(FeatureValues.Dense(f.Name, us, its, recall));
         }
+        Span<int> ids = stackalloc int[_maxSequence];
         for (var s = 0; s < _sequences.Length; s++)
         {
             var f = _sequences[s];
-            ReadOnlySpan<int> values = f.Name switch
-            {
-                FeatureNames.ItemGenres => item.Genres,
-                FeatureNames.TitleTokens => item.Title,
-                FeatureNames.HistoryItemId => history,
-                FeatureNames.LikedHistoryItemId => liked,
-                FeatureNames.DislikedHistoryItemId => disliked,
-                _ => throw new NotSupportedException($"sequence feature '{f.Name}' has no encoder"),
-            };
-            var isHistory = f.Name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId or FeatureNames.DislikedHistoryItemId;
-            if (isHistory && values.Length > f.MaxLength)
-            {
-                values = values[^f.MaxLength..]; // the most recent ones
-            }
-            var kept = Math.Min(values.Length, f.MaxLength);
+            var written = FeatureValues.Encode(f, FeatureValues.Sequence(f.Name, item, history, liked, disliked), ids);
             var list = _sequenceValues[s];
-            var written = 0;
-            for (var k = 0; k < kept; k++)
+            for (var k = 0; k < f.MaxLength; k++)
             {
-                var id = isHistory ? values[k] + 1 : values[k];
-                if (id > 0 && id < f.Vocabulary)
-                {
-                    list.Add(id);
-                    written++;
-                }
-            }
-            for (var k = written; k < f.MaxLength; k++)
-            {
-                list.Add(0);
+                list.Add(ids[k]);
             }
             _lengths[s].Add(written);
         }
@@ -299,4 +254,87 @@ public sealed class CtrDatasetBuilder
         [.. _labels],
         [.. _users],
         [.. _items]);
+}
+
+/// <summary>
+/// How each named feature is read off a user, an item, a time and the histories: the one definition shared by
+/// <see cref="CtrDatasetBuilder"/> (training and evaluation rows) and <see cref="ServingBatchEncoder"/> (serving
+/// batches), so the two cannot drift apart.
+/// </summary>
+internal static class FeatureValues
+{
+    public static DateTimeOffset Time(long timestamp) =>
+        DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, -62_135_596_800L, 253_402_300_799L));
+
+    public static long Sparse(string name, UserSide user, ItemSide item, DateTimeOffset time, UserStatisticsFeatures us) => name switch
+    {
+        FeatureNames.UserId => user.Id,
+        FeatureNames.ItemId => item.Id,
+        FeatureNames.Gender => user.Gender,
+        FeatureNames.Age => user.Age,
+        FeatureNames.Occupation => user.Occupation,
+        FeatureNames.Year => item.Year,
+        FeatureNames.Hour => time.Hour + 1,
+        FeatureNames.Weekday => (int)time.DayOfWeek + 1,
+        FeatureNames.UserTopGenre + "1" => us.Top1,
+        FeatureNames.UserTopGenre + "2" => us.Top2,
+        FeatureNames.UserTopGenre + "3" => us.Top3,
+        _ => throw new NotSupportedException($"sparse feature '{name}' has no encoder"),
+    };
+
+    public static float Dense(string name, UserStatisticsFeatures us, ItemStatisticsFeatures its, (float Score, int Rank)? recall) => name switch
+    {
+        FeatureNames.UserMeanRating => us.MeanRating,
+        FeatureNames.UserRatingVariance => us.RatingVariance,
+        FeatureNames.UserActivity => us.LogCount,
+        FeatureNames.ItemPopularity => its.LogCount,
+        FeatureNames.ItemMeanRating => its.MeanRating,
+        FeatureNames.RecallScore => recall?.Score ?? throw new ArgumentException("this feature map needs the candidate's recall score and rank", nameof(recall)),
+        FeatureNames.RecallLogRank => MathF.Log(1 + (recall?.Rank ?? 0)),
+        _ => throw new NotSupportedException($"dense feature '{name}' has no encoder"),
+    };
+
+    public static ReadOnlySpan<int> Sequence(string name, ItemSide item, ReadOnlySpan<int> history, ReadOnlySpan<int> liked, ReadOnlySpan<int> disliked) => name switch
+    {
+        FeatureNames.ItemGenres => item.Genres,
+        FeatureNames.TitleTokens => item.Title,
+        FeatureNames.HistoryItemId => history,
+        FeatureNames.LikedHistoryItemId => liked,
+        FeatureNames.DislikedHistoryItemId => disliked,
+        _ => throw new NotSupportedException($"sequence feature '{name}' has no encoder"),
+    };
+
+    public static bool IsHistory(string name) =>
+        name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId or FeatureNames.DislikedHistoryItemId;
+
+    /// <summary>True for the features that differ between the candidates of one request (the rest describe the user and the time).</summary>
+    public static bool DependsOnItem(FeatureSpec feature) => feature.Name is FeatureNames.ItemId or FeatureNames.Year
+        or FeatureNames.ItemPopularity or FeatureNames.ItemMeanRating or FeatureNames.RecallScore or FeatureNames.RecallLogRank
+        or FeatureNames.ItemGenres or FeatureNames.TitleTokens;
+
+    /// <summary>
+    /// Writes the ids of one sequence into <paramref name="destination"/> (at least MaxLength long), real ids first and
+    /// zero padding after, and returns how many are real. Histories keep their most recent MaxLength items and are
+    /// shifted by one (index 0 is padding); ids outside the vocabulary are dropped.
+    /// </summary>
+    public static int Encode(SequenceFeature feature, ReadOnlySpan<int> values, Span<int> destination)
+    {
+        var isHistory = IsHistory(feature.Name);
+        if (isHistory && values.Length > feature.MaxLength)
+        {
+            values = values[^feature.MaxLength..]; // the most recent ones
+        }
+        var kept = Math.Min(values.Length, feature.MaxLength);
+        var written = 0;
+        for (var k = 0; k < kept; k++)
+        {
+            var id = isHistory ? values[k] + 1 : values[k];
+            if (id > 0 && id < feature.Vocabulary)
+            {
+                destination[written++] = id;
+            }
+        }
+        destination[written..feature.MaxLength].Clear();
+        return written;
+    }
 }

@@ -21,12 +21,15 @@ public sealed record RankingRequest(
 
 /// <summary>
 /// Scores every candidate of a request in one forward pass (one batch of N rows, <c>no_grad</c>, eval mode), encoding
-/// them with the same <see cref="CtrDatasetBuilder"/> as training. Thread-safe: encoding is per call and the ranker
+/// them as training does (<see cref="ServingBatchEncoder"/> shares <see cref="CtrDatasetBuilder"/>'s feature
+/// definitions). Thread-safe: the encoder keeps no state between calls and the ranker
 /// serialises its forward passes (see <see cref="RankingModel{TOptions}"/>). Call it synchronously within one grain
 /// turn (dispose scopes and no_grad are thread-local; none may be held across an await).
 /// </summary>
 public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
 {
+    private readonly ServingBatchEncoder _encoder = new(features.Map);
+
     public IRanker Ranker { get; } = ranker;
 
     public RankingFeatures Features { get; } = features;
@@ -40,44 +43,33 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
     /// </summary>
     public float[][] Score(IReadOnlyList<RankingRequest> requests)
     {
-        var builder = new CtrDatasetBuilder(Features.Map);
-        Span<float> labels = stackalloc float[Features.Map.Tasks.Count];
         var needsRecall = Features.Map.Contains(FeatureNames.RecallScore);
+        var rows = 0;
         foreach (var request in requests)
         {
-            var history = request.History as int[] ?? [.. request.History];
-            var liked = request.Liked as int[] ?? [.. request.Liked ?? []];
-            var disliked = request.Disliked as int[] ?? [.. request.Disliked ?? []];
             if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
             {
                 throw new ArgumentException($"this ranker reads the recall stage's scores: give {request.Candidates.Count} RecallScores, one per candidate", nameof(requests));
             }
-            for (var n = 0; n < request.Candidates.Count; n++)
+            foreach (var candidate in request.Candidates)
             {
-                var candidate = request.Candidates[n];
                 if ((uint)candidate >= (uint)Features.Items.Count)
                 {
                     throw new ArgumentOutOfRangeException(nameof(requests), candidate, $"candidate outside the model's {Features.Items.Count} items");
                 }
-                builder.Add(request.User, Features.Items[candidate], request.Timestamp, history, labels, group: 0, liked: liked, disliked: disliked, recall: needsRecall ? (request.RecallScores![n], n) : null);
             }
+            rows += request.Candidates.Count;
         }
         var results = new float[requests.Count][];
-        var rows = builder.Build();
-        if (rows.Count == 0)
+        if (rows == 0)
         {
             Array.Fill(results, []);
             return results;
         }
-        var all = new int[rows.Count];
-        for (var n = 0; n < all.Length; n++)
-        {
-            all[n] = n;
-        }
         float[] scores;
         using (var scope = NewDisposeScope())
         {
-            scores = Ranker.Predict(rows.Batch(all, Ranker.Device, withLabels: false));
+            scores = Ranker.Predict(_encoder.Encode(requests, Features.Items, Ranker.Device));
         }
         var tasks = Features.Map.Tasks.Count;
         var offset = 0;
