@@ -41,7 +41,8 @@ public static class CliApp
                                           (rankers such as lr,fm: 90/10 random split, weights + feature map)
           models                          every model option with its default
           loadtest --url <api>            open-loop load against a running API: [--rps 100] [--duration 10]
-                                          [--users 1000] [--write-ratio 0.1] [--count 10] [--max-in-flight 1024]
+                                          [--users 1000] [--write-ratio 0.1] [--like-ratio 0] (share of writes
+                                          that are likes, not clicks) [--count 10] [--max-in-flight 1024]
                                           [--json]; prints p50/p95/p99/max latency, throughput and errors
           replay --url <api> --connection <npgsql>
                                           rebuild user state from the PostgreSQL event log (recsys_events) through

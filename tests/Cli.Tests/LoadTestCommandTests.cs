@@ -14,6 +14,7 @@ public sealed class LoadTestCommandTests : IDisposable
     private int _reads;
     private int _writes;
     private int _catalogueRequests;
+    private int _likes;
 
     public LoadTestCommandTests()
     {
@@ -53,6 +54,16 @@ public sealed class LoadTestCommandTests : IDisposable
     }
 
     [Fact]
+    public void Like_ratio_turns_that_share_of_the_writes_into_likes()
+    {
+        var exitCode = Run("loadtest", "--url", $"http://127.0.0.1:{Port}", "--rps", "200", "--duration", "0.5", "--write-ratio", "1", "--like-ratio", "0.5");
+
+        Assert.True(exitCode == 0, _error.ToString());
+        Assert.True(_writes == 100, _output.ToString() + _error.ToString());
+        Assert.InRange(_likes, 30, 70);   // half of 100, seeded
+    }
+
+    [Fact]
     public void Failed_requests_are_counted_by_status_and_json_says_so()
     {
         WriteStatus = 500;
@@ -72,6 +83,7 @@ public sealed class LoadTestCommandTests : IDisposable
     [InlineData("loadtest", "--url", "ftp://127.0.0.1/")]
     [InlineData("loadtest", "--url", "http://127.0.0.1:1", "--rps", "0")]
     [InlineData("loadtest", "--url", "http://127.0.0.1:1", "--write-ratio", "1.5")]
+    [InlineData("loadtest", "--url", "http://127.0.0.1:1", "--like-ratio", "-0.1")]
     [InlineData("loadtest", "--url", "http://127.0.0.1:1", "--duration", "x")]
     public void Bad_arguments_exit_with_code_2(params string[] args)
     {
@@ -113,6 +125,10 @@ public sealed class LoadTestCommandTests : IDisposable
     private void Answer(HttpListenerContext context)
     {
         var path = context.Request.Url!.AbsolutePath;
+        if (path == "/v1/events" && new StreamReader(context.Request.InputStream).ReadToEnd().Contains("\"type\":\"like\"", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _likes);
+        }
         var (status, body) = path switch
         {
             "/v1/items" => (200, Count(ref _catalogueRequests, """{"total":2,"offset":0,"limit":500,"items":[{"itemId":"i1"},{"itemId":"i2"}]}""")),

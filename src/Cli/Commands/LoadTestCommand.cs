@@ -8,22 +8,25 @@ namespace RecSys.Cli.Commands;
 
 /// <summary>
 /// <c>recsys loadtest --url http://127.0.0.1:5080 [--rps 500] [--duration 30] [--users 10000] [--write-ratio 0.1]
-/// [--count 10] [--max-in-flight 1024] [--json]</c>: an open-loop load generator against the RecSys API. Requests
+/// [--like-ratio 0] [--count 10] [--max-in-flight 1024] [--json]</c>: an open-loop load generator against the RecSys API. Requests
 /// start on a fixed schedule whatever the responses do, and latency is measured from each request's scheduled start,
 /// so a slow server cannot hide its queueing (no coordinated omission). Reads ask a random user's recommendations;
-/// writes post one click of a random user on a random catalogue item (fetched from <c>GET /v1/items</c> first).
+/// writes post one click (or, for <c>--like-ratio</c> of them, one like) of a random user on a random catalogue item
+/// (fetched from <c>GET /v1/items</c> first). Likes matter to rankers that attend over what a user liked (DIN): a
+/// click-only load leaves that history empty and measures a cheaper ranker than real traffic meets.
 /// A request that would exceed <c>--max-in-flight</c> is not sent and counts as an error ("skipped").
 /// </summary>
 internal static class LoadTestCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var arguments = Arguments.Parse(args, ["--url", "--rps", "--duration", "--users", "--write-ratio", "--count", "--max-in-flight", "--seed"], ["--json"]);
+        var arguments = Arguments.Parse(args, ["--url", "--rps", "--duration", "--users", "--write-ratio", "--like-ratio", "--count", "--max-in-flight", "--seed"], ["--json"]);
         var url = CommonOptions.ApiUrl(arguments);
         var rps = arguments.Int("--rps", 100, 1, 1_000_000);
         var duration = arguments.Double("--duration", 10, 0.1, 86_400);
         var users = arguments.Int("--users", 1000, 1, 100_000_000);
         var writeRatio = arguments.Double("--write-ratio", 0.1, 0, 1);
+        var likeRatio = arguments.Double("--like-ratio", 0, 0, 1);
         var count = arguments.Int("--count", 10, 1, 1000);
         var maxInFlight = arguments.Int("--max-in-flight", 1024, 1, 1_000_000);
         var seed = CommonOptions.Seed(arguments);
@@ -34,9 +37,9 @@ internal static class LoadTestCommand
             Timeout = TimeSpan.FromSeconds(30),
         };
         var items = writeRatio > 0 ? CatalogueItems(http) : [];
-        error.WriteLine($"loadtest: {url} for {duration:0.#} s at {rps:N0} requests/s, {users:N0} users, {writeRatio:P0} writes over {items.Length:N0} items");
+        error.WriteLine($"loadtest: {url} for {duration:0.#} s at {rps:N0} requests/s, {users:N0} users, {writeRatio:P0} writes ({likeRatio:P0} of them likes) over {items.Length:N0} items");
 
-        var run = new LoadRun(http, rps, TimeSpan.FromSeconds(duration), users, writeRatio, count, maxInFlight, items, seed);
+        var run = new LoadRun(http, rps, TimeSpan.FromSeconds(duration), users, writeRatio, likeRatio, count, maxInFlight, items, seed);
         var result = run.ExecuteAsync().GetAwaiter().GetResult();
         output.Write(arguments.Has("--json") ? result.ToJson() : result.ToTable());
         return CliApp.Success;
@@ -68,7 +71,7 @@ internal static class LoadTestCommand
 }
 
 /// <summary>One load-test run: the schedule, the requests and what they measured.</summary>
-internal sealed class LoadRun(HttpClient http, int rps, TimeSpan duration, int users, double writeRatio, int count, int maxInFlight, string[] items, ulong seed)
+internal sealed class LoadRun(HttpClient http, int rps, TimeSpan duration, int users, double writeRatio, double likeRatio, int count, int maxInFlight, string[] items, ulong seed)
 {
     private readonly List<(bool Write, double Milliseconds, string Outcome)> _samples = [];
     private readonly Lock _gate = new();
@@ -91,25 +94,30 @@ internal sealed class LoadRun(HttpClient http, int rps, TimeSpan duration, int u
             var write = random.NextDouble() < writeRatio;
             var user = "load-" + random.Next(users).ToString(CultureInfo.InvariantCulture);
             var item = write ? items[random.Next(items.Length)] : null;
+            var type = write && random.NextDouble() < likeRatio ? "like" : "click";
             if (Interlocked.Increment(ref _inFlight) > maxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);
                 Record(write, 0, "skipped");
                 continue;
             }
-            pending.Add(SendAsync(write, user, item, n, clock, due));
+            pending.Add(SendAsync(write, user, item, type, n, clock, due));
         }
         await Task.WhenAll(pending).ConfigureAwait(false);
         return new LoadResult(rps, duration.TotalSeconds, clock.Elapsed.TotalSeconds, [.. _samples]);
     }
 
-    private async Task SendAsync(bool write, string user, string? item, long n, Stopwatch clock, TimeSpan due)
+    /// <summary>One event as a JSON array, sent with its length (a chunked body costs the server more to read).</summary>
+    private static StringContent EventBody(string user, string item, string type, string eventId) =>
+        new(JsonSerializer.Serialize(new[] { new { userId = user, itemId = item, type, eventId } }), Encoding.UTF8, "application/json");
+
+    private async Task SendAsync(bool write, string user, string? item, string type, long n, Stopwatch clock, TimeSpan due)
     {
         string outcome;
         try
         {
             using var response = write
-                ? await http.PostAsJsonAsync("/v1/events", new[] { new { userId = user, itemId = item, type = "click", eventId = $"load-{seed}-{n}" } }).ConfigureAwait(false)
+                ? await http.PostAsync("/v1/events", EventBody(user, item!, type, $"load-{seed}-{n}")).ConfigureAwait(false)
                 : await http.GetAsync($"/v1/users/{user}/recommendations?count={count}").ConfigureAwait(false);
             outcome = response.IsSuccessStatusCode ? "ok" : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
         }
