@@ -22,6 +22,26 @@ public static class GrainMetrics
     /// <summary>Reports <paramref name="models"/>' current version through <see cref="ActiveModel"/>.</summary>
     public static void Observe(ServingModels models) => Models.TryAdd(models, 0);
 
+    // The silo's blocked-item copies (one per silo; several in an in-process test cluster).
+    private static readonly ConcurrentDictionary<BlockedItems, byte> Blocked = new();
+
+    /// <summary>Items blocked from recommendations as each silo's copy sees it (recsys_items_blocked).</summary>
+    public static readonly ObservableGauge<int> BlockedItemCount = Meter.CreateObservableGauge(
+        "recsys.items.blocked",
+        () => Blocked.Keys.Select(b => new Measurement<int>(b.Current.Count)),
+        unit: "{item}",
+        description: "Items blocked from every recommendation, as this silo's copy of the registry sees them");
+
+    /// <summary>Reports <paramref name="blocked"/>' size through <see cref="BlockedItemCount"/>.</summary>
+    public static void Observe(BlockedItems blocked) => Blocked.TryAdd(blocked, 0);
+
+    /// <summary>
+    /// Blocked candidates a channel still returned and the merge dropped (recsys_blocked_items_dropped_total): a channel
+    /// ran where the block had not arrived yet. Steadily above zero means a silo's copy lags.
+    /// </summary>
+    public static readonly Counter<long> BlockedItemsDropped =
+        Meter.CreateCounter<long>("recsys.blocked.items.dropped", unit: "{item}", description: "Blocked candidates dropped at merge because a recall channel returned them");
+
     /// <summary>Items returned by the request path, by recall channel (recsys_recommended_items_total).</summary>
     public static readonly Counter<long> RecommendedItems =
         Meter.CreateCounter<long>("recsys.recommended.items", unit: "{item}", description: "Items returned by recommendations, by channel");
