@@ -19,6 +19,13 @@ public interface IItemGrain : IGrainWithStringKey
     Task<ItemDetails> UpsertAsync(ItemMetadata metadata);
 
     /// <summary>
+    /// The item, created without metadata (and registered in the catalogue) if it did not exist, so a flag can be
+    /// set on an id before its first event.
+    /// </summary>
+    [Alias("GetOrCreate")]
+    Task<ItemDetails> GetOrCreateAsync();
+
+    /// <summary>
     /// Creates the item if needed and sets metadata from a dataset only when the item has none, so a restart
     /// never overwrites edits made through the API. Null metadata (the dataset has none) only creates the item.
     /// The caller registers seeded ids with the catalogue in bulk.

@@ -34,6 +34,17 @@ public sealed class ItemGrain(
         return ToDetails(state.State);
     }
 
+    public async Task<ItemDetails> GetOrCreateAsync()
+    {
+        if (!state.State.Exists)
+        {
+            await EnsureExistsAsync();
+            state.State.UpdatedAt = state.State.CreatedAt;
+            await WriteAsync();
+        }
+        return ToDetails(state.State);
+    }
+
     public async Task SeedAsync(ItemMetadata? metadata)
     {
         var s = state.State;

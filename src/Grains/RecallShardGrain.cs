@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -8,6 +9,7 @@ using RecSys.Grains.Contracts;
 using RecSys.Grains.Diagnostics;
 using RecSys.Grains.Serving;
 using RecSys.Models.Ann;
+using RecSys.Models.Data;
 
 namespace RecSys.Grains;
 
@@ -15,16 +17,19 @@ namespace RecSys.Grains;
 /// Holds shard s of N of every vector channel of one model version in an HNSW index (items i with i mod N = s) and
 /// answers nearest-neighbour queries against it. The indexes are built once per activation, off the grain
 /// scheduler (a million-item catalogue takes seconds); searches run concurrently (the index is thread-safe for
-/// readers), so the grain is reentrant. Placement is random so a version's shards spread over the silos.
+/// readers), so the grain is reentrant. Placement is random so a version's shards spread over the silos. Blocked
+/// items (this silo's <see cref="BlockedItems"/>) are skipped inside the search, like the query's own exclusions,
+/// so they never take a place in the answer; blocking needs no index rebuild.
 /// </summary>
 [Reentrant, RandomPlacement]
 public sealed partial class RecallShardGrain(
     ServingModels models,
+    BlockedItems blockedItems,
     IOptions<ServingOptions> options,
     ILogger<RecallShardGrain> logger) : Grain, IRecallShardGrain
 {
     private readonly ServingOptions _options = options.Value;
-    private Task<Dictionary<string, HnswIndex>>? _indexes;
+    private Task<Dictionary<string, ShardIndex>>? _indexes;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -35,26 +40,27 @@ public sealed partial class RecallShardGrain(
     public async Task<int> WarmAsync()
     {
         var indexes = await Indexes();
-        return indexes.Values.Select(i => i.Count).DefaultIfEmpty(0).Max();
+        return indexes.Values.Select(i => i.Index.Count).DefaultIfEmpty(0).Max();
     }
 
     public async Task<ImmutableArray<ShardHits>> SearchAsync(ImmutableArray<ShardQuery> queries)
     {
         var indexes = await Indexes();
+        var blocked = blockedItems.Current;
         var results = ImmutableArray.CreateBuilder<ShardHits>(queries.Length);
         foreach (var query in queries)
         {
-            if (!indexes.TryGetValue(query.Channel, out var index) || query.Count <= 0)
+            if (!indexes.TryGetValue(query.Channel, out var shard) || query.Count <= 0)
             {
                 results.Add(new ShardHits(query.Channel, [], []));
                 continue;
             }
+            var index = shard.Index;
             if (query.Vector.Length != index.Dimension)
             {
                 throw new ArgumentException($"{query.Channel} vectors have {index.Dimension} components, the query has {query.Vector.Length}", nameof(queries));
             }
-            HashSet<int>? exclude = query.Exclude.IsDefaultOrEmpty ? null : [.. query.Exclude];
-            var hits = index.Search(query.Vector, query.Count, Math.Max(_options.HnswEfSearch, query.Count), exclude is null ? null : id => !exclude.Contains(id));
+            var hits = index.Search(query.Vector, query.Count, Math.Max(_options.HnswEfSearch, query.Count), Filter(query.Exclude, blocked.IndexesIn(shard.Items)));
             var items = ImmutableArray.CreateBuilder<int>(hits.Length);
             var scores = ImmutableArray.CreateBuilder<float>(hits.Length);
             foreach (var hit in hits)
@@ -67,7 +73,18 @@ public sealed partial class RecallShardGrain(
         return results.MoveToImmutable();
     }
 
-    private Task<Dictionary<string, HnswIndex>> Indexes()
+    /// <summary>Accepts items neither excluded by the query nor blocked; null (no filter) when there is nothing to drop.</summary>
+    private static Func<int, bool>? Filter(ImmutableArray<int> exclude, FrozenSet<int> blocked)
+    {
+        if (exclude.IsDefaultOrEmpty)
+        {
+            return blocked.Count == 0 ? null : id => !blocked.Contains(id);
+        }
+        HashSet<int> excluded = [.. exclude];
+        return blocked.Count == 0 ? id => !excluded.Contains(id) : id => !excluded.Contains(id) && !blocked.Contains(id);
+    }
+
+    private Task<Dictionary<string, ShardIndex>> Indexes()
     {
         // A failed build (e.g. the version could not be loaded yet) is retried by the next call.
         if (_indexes is null || _indexes.IsFaulted || _indexes.IsCanceled)
@@ -77,20 +94,20 @@ public sealed partial class RecallShardGrain(
         return _indexes;
     }
 
-    private async Task<Dictionary<string, HnswIndex>> BuildAsync()
+    private async Task<Dictionary<string, ShardIndex>> BuildAsync()
     {
         var (version, shard, shards) = RecallShardKeys.Parse(this.GetPrimaryKeyString());
         var set = await models.GetAsync(version);
         var watch = Stopwatch.StartNew();
         var indexes = await Task.Run(() => Build(set, shard, shards));
         GrainMetrics.ShardBuildSeconds.Record(watch.Elapsed.TotalSeconds);
-        LogBuilt(logger, version, shard, shards, indexes.Count, indexes.Values.Select(i => i.Count).DefaultIfEmpty(0).Max(), watch.ElapsedMilliseconds);
+        LogBuilt(logger, version, shard, shards, indexes.Count, indexes.Values.Select(i => i.Index.Count).DefaultIfEmpty(0).Max(), watch.ElapsedMilliseconds);
         return indexes;
     }
 
-    private static Dictionary<string, HnswIndex> Build(ServingModelSet set, int shard, int shards)
+    private static Dictionary<string, ShardIndex> Build(ServingModelSet set, int shard, int shards)
     {
-        var indexes = new Dictionary<string, HnswIndex>(StringComparer.Ordinal);
+        var indexes = new Dictionary<string, ShardIndex>(StringComparer.Ordinal);
         foreach (var model in set.Vectors)
         {
             var dimension = model.Dimension;
@@ -104,10 +121,13 @@ public sealed partial class RecallShardGrain(
                 var item = shard + n * shards;
                 index.Add(item, vectors.AsSpan(item * dimension, dimension));
             });
-            indexes[model.Name] = index;
+            indexes[model.Name] = new ShardIndex(index, model.Items);
         }
         return indexes;
     }
+
+    /// <summary>One channel's index and the vocabulary its item indices belong to (to map blocked ids).</summary>
+    private sealed record ShardIndex(HnswIndex Index, IdVocabulary Items);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recall shard {Version} {Shard}/{Shards}: {Channels} channels, {Items} items each, built in {Elapsed} ms")]
     private static partial void LogBuilt(ILogger logger, string version, int shard, int shards, int channels, int items, long elapsed);

@@ -13,13 +13,16 @@ namespace RecSys.Grains;
 /// The request path. Reads the live history (user or session) with its query vectors, runs the recall channels in
 /// parallel — ANN over each vector model (fanned out to every recall shard of the version), ItemCF from the recent
 /// positive items, trending (decayed popularity) — each with a quota and a deadline, merges and de-duplicates the
-/// candidates, drops seen and excluded items, and has the ranker score the union. A channel (or the ranker) that
-/// fails or misses its deadline degrades the answer, never fails it. Stateless and reentrant: many requests share
-/// one activation while they wait on other grains.
+/// candidates, and has the ranker score the union. Seen, excluded and blocked items are dropped inside each channel,
+/// so they never take up its quota; blocked ones are dropped again at the merge, in case a channel ran on a silo
+/// whose copy of the blocked items had not caught up yet. A channel (or the ranker) that fails or misses its deadline
+/// degrades the answer, never fails it. Stateless and reentrant: many requests share one activation while they wait
+/// on other grains.
 /// </summary>
 [StatelessWorker, Reentrant]
 public sealed class RecommenderGrain(
     ServingModels models,
+    BlockedItems blockedItems,
     IOptions<ServingOptions> options,
     TimeProvider clock) : Grain, IRecommenderGrain
 {
@@ -42,6 +45,8 @@ public sealed class RecommenderGrain(
             : GrainFactory.GetGrain<IUserGrain>(query.Id);
         var snapshot = await subject.GetSnapshotAsync();
         var set = await ModelsFor(snapshot);
+        // Once per request: every channel and the merge filter by the same version.
+        var blocked = blockedItems.Current;
 
         var excluded = new HashSet<string>(snapshot.Seen, StringComparer.Ordinal);
         if (!query.Exclude.IsDefaultOrEmpty)
@@ -58,10 +63,10 @@ public sealed class RecommenderGrain(
             {
                 channels.Add((name, task));
             }
-            channels.Add((Channels.ItemCf, Timed(Channels.ItemCf, Task.FromResult(ItemCf(set.ItemCf, snapshot, excluded)))));
+            channels.Add((Channels.ItemCf, Timed(Channels.ItemCf, Task.FromResult(ItemCf(set.ItemCf, snapshot, excluded, blocked)))));
         }
         var trendingCount = Math.Max(_options.TrendingQuota, query.Count);
-        channels.Add((Channels.Popularity, Timed(Channels.Popularity, Trending(trendingCount, excluded))));
+        channels.Add((Channels.Popularity, Timed(Channels.Popularity, Trending(trendingCount, excluded, blocked))));
 
         var all = Task.WhenAll(channels.Select(c => c.Task));
         await Task.WhenAny(all, Task.Delay(_options.ChannelTimeout));
@@ -71,7 +76,7 @@ public sealed class RecommenderGrain(
         {
             if (task.IsCompletedSuccessfully)
             {
-                lists.Add((name, task.Result));
+                lists.Add((name, WithoutBlocked(task.Result, blocked)));
             }
             else
             {
@@ -128,13 +133,21 @@ public sealed class RecommenderGrain(
             return Task.FromResult(ImmutableArray<RecommendedItem>.Empty);
         }
         var itemCf = active.ItemCf;
+        var blocked = blockedItems.Current.IndexesIn(itemCf.Items);
         var neighbours = itemCf.Neighbours(index);
         var similar = ImmutableArray.CreateBuilder<RecommendedItem>(Math.Min(count, neighbours.Length));
-        foreach (var neighbour in neighbours[..Math.Min(count, neighbours.Length)])
+        foreach (var neighbour in neighbours)
         {
-            similar.Add(new RecommendedItem(itemCf.Items[neighbour.Item], neighbour.Score, Channels.ItemCf, neighbour.Score));
+            if (similar.Count == count)
+            {
+                break;
+            }
+            if (!blocked.Contains(neighbour.Item))
+            {
+                similar.Add(new RecommendedItem(itemCf.Items[neighbour.Item], neighbour.Score, Channels.ItemCf, neighbour.Score));
+            }
         }
-        return Task.FromResult(similar.MoveToImmutable());
+        return Task.FromResult(similar.ToImmutable());
     }
 
     /// <summary>
@@ -226,7 +239,7 @@ public sealed class RecommenderGrain(
         return candidates;
     }
 
-    private List<Candidate> ItemCf(ItemCfModel itemCf, UserSnapshot snapshot, HashSet<string> excluded)
+    private List<Candidate> ItemCf(ItemCfModel itemCf, UserSnapshot snapshot, HashSet<string> excluded, BlockedItemSet blocked)
     {
         var excludedIndexes = new HashSet<int>();
         foreach (var id in excluded)
@@ -236,18 +249,19 @@ public sealed class RecommenderGrain(
                 excludedIndexes.Add(index);
             }
         }
+        var blockedIndexes = blocked.IndexesIn(itemCf.Items);
         var candidates = new List<Candidate>();
-        foreach (var hit in itemCf.Recommend(WeightedHistory(snapshot, itemCf), _options.ChannelQuota, excludedIndexes.Contains))
+        foreach (var hit in itemCf.Recommend(WeightedHistory(snapshot, itemCf), _options.ChannelQuota, i => excludedIndexes.Contains(i) || blockedIndexes.Contains(i)))
         {
             candidates.Add(new Candidate(itemCf.Items[hit.Item], Channels.ItemCf, hit.Score, candidates.Count));
         }
         return candidates;
     }
 
-    private async Task<List<Candidate>> Trending(int count, HashSet<string> excluded)
+    private async Task<List<Candidate>> Trending(int count, HashSet<string> excluded, BlockedItemSet blocked)
     {
-        // Enough popular items to fill the list even if the user has seen many of them.
-        var popular = await GetPopularAsync(count + excluded.Count);
+        // Enough popular items to fill the list even if the user has seen many of them or many are blocked.
+        var popular = await GetPopularAsync(count + excluded.Count + blocked.Count);
         var candidates = new List<Candidate>(count);
         foreach (var item in popular)
         {
@@ -255,10 +269,28 @@ public sealed class RecommenderGrain(
             {
                 break;
             }
-            if (!excluded.Contains(item.ItemId))
+            if (!excluded.Contains(item.ItemId) && !blocked.Contains(item.ItemId))
             {
                 candidates.Add(new Candidate(item.ItemId, Channels.Popularity, item.Score, candidates.Count));
             }
+        }
+        return candidates;
+    }
+
+    /// <summary>
+    /// The safety net behind the channels' own filtering: a shard on another silo may have searched with an older copy
+    /// of the blocked items.
+    /// </summary>
+    private static List<Candidate> WithoutBlocked(List<Candidate> candidates, BlockedItemSet blocked)
+    {
+        if (blocked.Count == 0)
+        {
+            return candidates;
+        }
+        var dropped = candidates.RemoveAll(c => blocked.Contains(c.ItemId));
+        if (dropped > 0)
+        {
+            GrainMetrics.BlockedItemsDropped.Add(dropped);
         }
         return candidates;
     }

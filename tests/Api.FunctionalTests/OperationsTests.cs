@@ -97,6 +97,8 @@ public sealed class OperationsTests(ReadyApi api) : IClassFixture<ReadyApi>
             ("/v1/items/{itemId}", "get"),
             ("/v1/items/{itemId}", "put"),
             ("/v1/items/{itemId}/similar", "get"),
+            ("/v1/items/{itemId}/flags", "get"),
+            ("/v1/items/{itemId}/flags", "put"),
             ("/metrics", "get"),
             ("/health/live", "get"),
             ("/health/ready", "get"),

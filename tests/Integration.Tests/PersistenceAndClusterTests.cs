@@ -20,12 +20,13 @@ public sealed class PersistenceAndClusterTests
     };
 
     [PostgresFact]
-    public async Task A_users_history_and_item_edits_survive_a_restart_of_the_process()
+    public async Task A_users_history_item_edits_and_item_flags_survive_a_restart_of_the_process()
     {
         await using var database = await PostgresTestDatabase.CreateAsync();
         var settings = PostgresSettings(database, "restart");
         var user = "restart-user";
         var clicked = new[] { "i3", "i4", "i5" };
+        string blocked;
 
         await using (var first = new RecSysApiFactory(settings))
         {
@@ -34,6 +35,9 @@ public sealed class PersistenceAndClusterTests
             Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
             var put = await client.PutAsJsonAsync("/v1/items/i9", new { title = "Renamed by an editor" });
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            blocked = (await client.GetFromJsonAsync<RecommendationsResponse>("/v1/users/restart-cold/recommendations?count=1"))!.Items[0].ItemId;
+            var flag = await client.PutAsJsonAsync($"/v1/items/{blocked}/flags", new { blocked = true, reason = "recalled" });
+            Assert.Equal(HttpStatusCode.OK, flag.StatusCode);
         }
 
         // Same database and ports chosen afresh: a new process generation of the same service.
@@ -42,6 +46,9 @@ public sealed class PersistenceAndClusterTests
         var profile = await restarted.GetFromJsonAsync<UserProfileResponse>($"/v1/users/{user}");
         var recommendations = await restarted.GetFromJsonAsync<RecommendationsResponse>($"/v1/users/{user}/recommendations?count=10");
         var item = await restarted.GetFromJsonAsync<ItemResponse>("/v1/items/i9");
+        var blockedItem = await restarted.GetFromJsonAsync<ItemResponse>($"/v1/items/{blocked}");
+        // Asked as soon as the host is ready: the silo loaded the blocked items before it started serving.
+        var coldRecommendations = await restarted.GetFromJsonAsync<RecommendationsResponse>("/v1/users/restart-cold/recommendations?count=10");
         var retry = await restarted.PostAsJsonAsync("/v1/events", new[] { new { userId = user, itemId = "i3", type = "click", eventId = "e0" } });
 
         Assert.Equal(clicked, profile!.Recent.Select(e => e.ItemId));
@@ -49,6 +56,9 @@ public sealed class PersistenceAndClusterTests
         Assert.Empty(recommendations!.Items.Select(r => r.ItemId).Intersect(clicked));
         Assert.Contains(recommendations.Items, r => r.Channel == Channels.ItemCf);
         Assert.Equal("Renamed by an editor", item!.Title); // the restart's seeding did not overwrite it
+        Assert.Equal((true, "recalled"), (blockedItem!.Flags.Blocked, blockedItem.Flags.Reason));
+        Assert.Equal(10, coldRecommendations!.Items.Count);
+        Assert.DoesNotContain(coldRecommendations.Items, r => r.ItemId == blocked);
         Assert.Equal(new EventsAccepted(1, 1), await retry.Content.ReadFromJsonAsync<EventsAccepted>()); // ids persisted too
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM OrleansStorage WHERE GrainTypeString = 'user'"));
     }
@@ -117,5 +127,14 @@ public sealed class PersistenceAndClusterTests
         Assert.Equal(5, recommendations!.Items.Count);
         Assert.DoesNotContain(recommendations.Items, r => r.ItemId == "i2");
         Assert.Equal(["i2"], snapshot.Recent.Select(e => e.ItemId));
+
+        // A flag set through a client-role Api (no silo copy of its own) is in effect once the PUT returns: the
+        // cluster's one silo holds the registry, which updates that silo's copy before answering.
+        var flagged = recommendations.Items[0].ItemId;
+        var flag = await client.PutAsJsonAsync($"/v1/items/{flagged}/flags", new { blocked = true });
+        var afterFlag = await client.GetFromJsonAsync<RecommendationsResponse>("/v1/users/via-client/recommendations?count=5");
+        Assert.Equal(HttpStatusCode.OK, flag.StatusCode);
+        Assert.Equal(5, afterFlag!.Items.Count);
+        Assert.DoesNotContain(afterFlag.Items, r => r.ItemId == flagged);
     }
 }

@@ -4,16 +4,18 @@ using RecSys.Api.Contracts;
 using RecSys.Api.Validation;
 using RecSys.Grains;
 using RecSys.Grains.Contracts;
+using RecSys.Grains.Serving;
 
 namespace RecSys.Api.Apis;
 
-/// <summary>The catalogue: list, read, upsert, and "users who liked this also liked".</summary>
+/// <summary>The catalogue: list, read, upsert, flags (blocked items), and "users who liked this also liked".</summary>
 internal static class ItemsApi
 {
     private const int MaxListLimit = 500;
     private const int MaxTitleLength = 500;
     private const int MaxLabels = 100;
     private const int MaxLabelLength = 100;
+    private const int MaxReasonLength = 200;
 
     public static IEndpointRouteBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
@@ -21,8 +23,8 @@ internal static class ItemsApi
 
         items.MapGet("/", ListAsync)
             .WithName("ListItems")
-            .WithSummary("Catalogue items in registration order")
-            .WithDescription("Query: offset (default 0), limit from 1 to 500 (default 50).");
+            .WithSummary("Catalogue items in registration order, or the blocked items")
+            .WithDescription("Query: offset (default 0), limit from 1 to 500 (default 50); blocked=true lists only blocked items, oldest block first.");
 
         items.MapGet("/{itemId}", GetAsync)
             .WithName("GetItem")
@@ -37,6 +39,20 @@ internal static class ItemsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
+        items.MapGet("/{itemId}/flags", GetFlagsAsync)
+            .WithName("GetItemFlags")
+            .WithSummary("Whether an item is blocked from recommendations, since when and why");
+
+        items.MapPut("/{itemId}/flags", SetFlagsAsync)
+            .WithName("SetItemFlags")
+            .WithSummary("Block an item from every recommendation, or unblock it (creates an unknown item)")
+            .WithDescription("Body: {\"blocked\": true|false, \"reason\": \"...\"}. Takes effect at once on the silo holding the registry and within RecSys:Serving:BlockedItemsRefreshInterval (1 s) on the others.")
+            .Accepts<ItemFlagsRequest>("application/json")
+            .Produces<ItemFlagsResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
         items.MapGet("/{itemId}/similar", SimilarAsync)
             .WithName("GetSimilarItems")
             .WithSummary("Items most similar to this one (ItemCF: users who interacted with it also interacted with these)")
@@ -44,16 +60,40 @@ internal static class ItemsApi
         return app;
     }
 
-    private static async Task<Results<Ok<ItemListResponse>, ValidationProblem>> ListAsync(string? offset, string? limit, IGrainFactory grains)
+    private static async Task<Results<Ok<ItemListResponse>, ValidationProblem>> ListAsync(string? offset, string? limit, string? blocked, IGrainFactory grains)
     {
         if (!RequestValidation.TryQueryInt(offset, "offset", 0, 0, int.MaxValue, out var from, out var problem)
             || !RequestValidation.TryQueryInt(limit, "limit", 50, 1, MaxListLimit, out var take, out problem))
         {
             return problem!;
         }
+        var registry = Registry(grains);
+        if (blocked is not null)
+        {
+            // Only "true": the unblocked items are the catalogue minus a set, which cannot be paged by offset cheaply.
+            if (!blocked.Equals("true", StringComparison.OrdinalIgnoreCase))
+            {
+                return RequestValidation.Invalid("blocked", $"blocked must be 'true' (omit it to list every item); got '{blocked}'");
+            }
+            var blockedPage = await registry.ListAsync(from, take);
+            var blockedDetails = await Task.WhenAll(blockedPage.Items.Select(b => grains.GetGrain<IItemGrain>(b.ItemId).GetAsync()));
+            var blockedListed = blockedDetails
+                .Zip(blockedPage.Items, (item, flags) => (item, flags))
+                .Where(x => x.item is not null)
+                .Select(x => ItemResponse.From(x.item!, new ItemFlags(true, x.flags.Reason, x.flags.BlockedAt)))
+                .ToList();
+            return TypedResults.Ok(new ItemListResponse(blockedPage.Total, from, take, blockedListed));
+        }
+
         var page = await grains.GetGrain<ICatalogGrain>(CatalogGrainKeys.Default).ListAsync(from, take);
-        var details = await Task.WhenAll(page.ItemIds.Select(id => grains.GetGrain<IItemGrain>(id).GetAsync()));
-        var listed = details.OfType<ItemDetails>().Select(ItemResponse.From).ToList();
+        var flags = registry.GetManyAsync(page.ItemIds);
+        var details = Task.WhenAll(page.ItemIds.Select(id => grains.GetGrain<IItemGrain>(id).GetAsync()));
+        await Task.WhenAll(flags, details);
+        var listed = details.Result
+            .Zip(flags.Result, (item, itemFlags) => (item, itemFlags))
+            .Where(x => x.item is not null)
+            .Select(x => ItemResponse.From(x.item!, x.itemFlags))
+            .ToList();
         return TypedResults.Ok(new ItemListResponse(page.Total, from, take, listed));
     }
 
@@ -63,9 +103,73 @@ internal static class ItemsApi
         {
             return RequestValidation.Invalid("itemId", idProblem);
         }
-        var item = await grains.GetGrain<IItemGrain>(itemId).GetAsync();
-        return item is null ? NotFound(itemId) : TypedResults.Ok(ItemResponse.From(item));
+        var flags = Registry(grains).GetAsync(itemId);
+        var item = grains.GetGrain<IItemGrain>(itemId).GetAsync();
+        await Task.WhenAll(flags, item);
+        return item.Result is null ? NotFound(itemId) : TypedResults.Ok(ItemResponse.From(item.Result, flags.Result));
     }
+
+    private static async Task<Results<Ok<ItemFlagsResponse>, ValidationProblem, ProblemHttpResult>> GetFlagsAsync(string itemId, IGrainFactory grains)
+    {
+        if (RequestValidation.CheckId(itemId, "itemId") is { } idProblem)
+        {
+            return RequestValidation.Invalid("itemId", idProblem);
+        }
+        if (await grains.GetGrain<IItemGrain>(itemId).GetAsync() is null)
+        {
+            return NotFound(itemId);
+        }
+        return TypedResults.Ok(ItemFlagsResponse.From(await Registry(grains).GetAsync(itemId)));
+    }
+
+    private static async Task<IResult> SetFlagsAsync(string itemId, HttpRequest request, IGrainFactory grains, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (RequestValidation.CheckId(itemId, "itemId") is { } idProblem)
+        {
+            return RequestValidation.Invalid("itemId", idProblem);
+        }
+        var (document, error) = await RequestValidation.ReadJsonBodyAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+        using (document)
+        {
+            var (blocked, reason, errors) = ParseFlags(document!.RootElement);
+            if (errors is not null)
+            {
+                return RequestValidation.Invalid(errors);
+            }
+            // The item first: a flag never points at an id the catalogue does not list. A failure after it leaves an
+            // unflagged item, and the retry completes the change.
+            await grains.GetGrain<IItemGrain>(itemId).GetOrCreateAsync();
+            var flags = await Registry(grains).SetAsync(itemId, blocked, reason);
+            await RefreshCoHostedSiloAsync(services, grains);
+            return TypedResults.Ok(ItemFlagsResponse.From(flags));
+        }
+    }
+
+    /// <summary>
+    /// With a co-hosted silo, its copy of the blocked items is refreshed now, so the requests this process serves next
+    /// see the change even when the registry lives on another silo (that one is refreshed by the registry itself).
+    /// </summary>
+    private static async Task RefreshCoHostedSiloAsync(IServiceProvider services, IGrainFactory grains)
+    {
+        if (services.GetService<BlockedItems>() is not { } local)
+        {
+            return; // an Orleans client: no copy here
+        }
+        try
+        {
+            await local.RefreshAsync(grains);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // The change is persisted; this silo's poll picks it up within one interval.
+        }
+    }
+
+    private static IBlockedItemsGrain Registry(IGrainFactory grains) => grains.GetGrain<IBlockedItemsGrain>(CatalogGrainKeys.Default);
 
     private static async Task<IResult> UpsertAsync(string itemId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
     {
@@ -86,7 +190,7 @@ internal static class ItemsApi
                 return RequestValidation.Invalid(errors);
             }
             var item = await grains.GetGrain<IItemGrain>(itemId).UpsertAsync(metadata!);
-            return TypedResults.Ok(ItemResponse.From(item));
+            return TypedResults.Ok(ItemResponse.From(item, await Registry(grains).GetAsync(itemId)));
         }
     }
 
@@ -134,6 +238,45 @@ internal static class ItemsApi
         var categories = ReadLabels(root, "categories", errors);
         var tags = ReadLabels(root, "tags", errors);
         return errors.Count > 0 ? (null, errors) : (new ItemMetadata(title!, categories, tags), null);
+    }
+
+    private static (bool Blocked, string? Reason, Dictionary<string, string[]>? Errors) ParseFlags(JsonElement root)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = ["expected an object {\"blocked\": true|false, \"reason\": \"...\"}"];
+            return (false, null, errors);
+        }
+
+        var blocked = false;
+        if (!root.TryGetProperty("blocked", out var blockedElement) || blockedElement.ValueKind == JsonValueKind.Null)
+        {
+            errors["blocked"] = ["blocked is required"];
+        }
+        else if (blockedElement.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            blocked = blockedElement.GetBoolean();
+        }
+        else
+        {
+            errors["blocked"] = ["blocked must be true or false"];
+        }
+
+        string? reason = null;
+        if (root.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind != JsonValueKind.Null)
+        {
+            if (string.IsNullOrWhiteSpace(reason = JsonText.Read(reasonElement)?.Trim()) || reason.Length > MaxReasonLength)
+            {
+                errors["reason"] = [$"reason must be a string of 1 to {MaxReasonLength} characters"];
+            }
+            else if (!errors.ContainsKey("blocked") && !blocked)
+            {
+                // Only a blocked item keeps a reason; accepting one here would drop it without a word.
+                errors["reason"] = ["reason is only kept for a blocked item; omit it when unblocking"];
+            }
+        }
+        return errors.Count > 0 ? (false, null, errors) : (blocked, reason, null);
     }
 
     private static System.Collections.Immutable.ImmutableArray<string> ReadLabels(JsonElement root, string field, Dictionary<string, string[]> errors)

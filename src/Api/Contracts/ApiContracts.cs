@@ -49,8 +49,23 @@ public sealed record ItemUpsertRequest(string Title, IReadOnlyList<string>? Cate
 /// <param name="Popularity">Weighted engagement with exponential time decay (7-day half-life by default).</param>
 public sealed record ItemCountersResponse(long Views, long Clicks, long Likes, long Ratings, long Purchases, long Skips, double Popularity);
 
+/// <summary>PUT /v1/items/{itemId}/flags body.</summary>
+/// <param name="Blocked">Required: true blocks the item from every recommendation, false makes it recommendable again.</param>
+/// <param name="Reason">Optional, only with blocked = true: 1–200 characters (e.g. "out of stock").</param>
+public sealed record ItemFlagsRequest(bool Blocked, string? Reason);
+
+/// <summary>An item's flags: GET and PUT /v1/items/{itemId}/flags, and <see cref="ItemResponse.Flags"/>.</summary>
+/// <param name="Blocked">True: never recommended (it stays in the catalogue and still counts events).</param>
+/// <param name="Reason">Why it was blocked, if given; null when not blocked.</param>
+/// <param name="BlockedAt">Since when it is blocked; null when not blocked.</param>
+public sealed record ItemFlagsResponse(bool Blocked, string? Reason, DateTimeOffset? BlockedAt)
+{
+    public static ItemFlagsResponse From(ItemFlags flags) => new(flags.Blocked, flags.Reason, flags.BlockedAt);
+}
+
 /// <summary>An item.</summary>
 /// <param name="HasMetadata">False for items first seen through an event and never described.</param>
+/// <param name="Flags">Whether the item is blocked from recommendations.</param>
 public sealed record ItemResponse(
     string ItemId,
     string? Title,
@@ -59,9 +74,10 @@ public sealed record ItemResponse(
     bool HasMetadata,
     ItemCountersResponse Counters,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    ItemFlagsResponse Flags)
 {
-    public static ItemResponse From(ItemDetails item) => new(
+    public static ItemResponse From(ItemDetails item, ItemFlags flags) => new(
         item.ItemId,
         item.Metadata?.Title,
         item.Metadata is { } m ? m.Categories : [],
@@ -69,11 +85,12 @@ public sealed record ItemResponse(
         item.Metadata is not null,
         new ItemCountersResponse(item.Counters.Views, item.Counters.Clicks, item.Counters.Likes, item.Counters.Ratings, item.Counters.Purchases, item.Counters.Skips, item.Counters.Popularity),
         item.CreatedAt,
-        item.UpdatedAt);
+        item.UpdatedAt,
+        ItemFlagsResponse.From(flags));
 }
 
 /// <summary>A page of GET /v1/items.</summary>
-/// <param name="Total">Items in the catalogue.</param>
+/// <param name="Total">Items in the catalogue (with blocked=true: blocked items).</param>
 public sealed record ItemListResponse(int Total, int Offset, int Limit, IReadOnlyList<ItemResponse> Items);
 
 /// <summary>One recorded interaction as GET /v1/users/{userId} shows it.</summary>

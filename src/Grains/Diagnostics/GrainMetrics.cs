@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using RecSys.Grains.Serving;
 
 namespace RecSys.Grains.Diagnostics;
@@ -21,6 +22,27 @@ public static class GrainMetrics
 
     /// <summary>Reports <paramref name="models"/>' current version through <see cref="ActiveModel"/>.</summary>
     public static void Observe(ServingModels models) => Models.TryAdd(models, 0);
+
+    // The silo's blocked-item copies (one per silo; several in an in-process test cluster). Weak, so the copy of a
+    // silo that was shut down (test hosts come and go) stops being reported once collected.
+    private static readonly ConditionalWeakTable<BlockedItems, object?> Blocked = new();
+
+    /// <summary>Items blocked from recommendations as each silo's copy sees it (recsys_items_blocked).</summary>
+    public static readonly ObservableGauge<int> BlockedItemCount = Meter.CreateObservableGauge(
+        "recsys.items.blocked",
+        () => Blocked.Select(b => new Measurement<int>(b.Key.Current.Count)).ToList(),
+        unit: "{item}",
+        description: "Items blocked from every recommendation, as this silo's copy of the registry sees them");
+
+    /// <summary>Reports <paramref name="blocked"/>' size through <see cref="BlockedItemCount"/>.</summary>
+    public static void Observe(BlockedItems blocked) => Blocked.TryAdd(blocked, null);
+
+    /// <summary>
+    /// Blocked candidates a channel still returned and the merge dropped (recsys_blocked_items_dropped_total): a channel
+    /// ran where the block had not arrived yet. Steadily above zero means a silo's copy lags.
+    /// </summary>
+    public static readonly Counter<long> BlockedItemsDropped =
+        Meter.CreateCounter<long>("recsys.blocked.items.dropped", unit: "{item}", description: "Blocked candidates dropped at merge because a recall channel returned them");
 
     /// <summary>Items returned by the request path, by recall channel (recsys_recommended_items_total).</summary>
     public static readonly Counter<long> RecommendedItems =

@@ -35,6 +35,12 @@ public sealed class ServingOptions
     /// <summary>(TimeSpan) How often the popularity aggregate persists accumulated live engagement.</summary>
     public TimeSpan PopularityFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// (TimeSpan) How often each silo polls the blocked-items registry. A block or unblock takes effect at once on the
+    /// registry's silo and within this interval (plus one call) on the others.
+    /// </summary>
+    public TimeSpan BlockedItemsRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>(string) Recall models served as ANN channels when a version holds them (comma-separated).</summary>
     public string VectorModels { get; set; } = "gru4rec,sasrec,youtubednn,item2vec,deepwalk";
 
@@ -98,5 +104,6 @@ public sealed class ServingOptions
         if (HistoryRecencyDecay is <= 0 or > 1) yield return "RecSys:Serving:HistoryRecencyDecay must be in (0, 1]";
         if (PopularityHalfLife <= TimeSpan.Zero) yield return "RecSys:Serving:PopularityHalfLife must be positive";
         if (PopularityFlushInterval <= TimeSpan.Zero) yield return "RecSys:Serving:PopularityFlushInterval must be positive";
+        if (BlockedItemsRefreshInterval <= TimeSpan.Zero) yield return "RecSys:Serving:BlockedItemsRefreshInterval must be positive";
     }
 }

@@ -217,5 +217,6 @@ public static class RecSysHostingExtensions
         builder.Services.AddSingleton<ServingModels>();
         builder.Services.AddSingleton<RankingBatcher>();
         builder.Services.AddSingleton<ServingReadiness>();
+        builder.Services.AddBlockedItems();
     }
 }
