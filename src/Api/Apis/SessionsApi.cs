@@ -8,8 +8,9 @@ using RecSys.Grains.Contracts;
 namespace RecSys.Api.Apis;
 
 /// <summary>
-/// Anonymous sessions: events and recommendations keyed by a session id, with no user. Recommendations read the
-/// session's own events only (GRU4Rec and the other sequence models over the session, ItemCF from its items,
+/// Anonymous sessions: events, live state and recommendations keyed by a session id, with no user. Events go through
+/// the same ingestion as users' (the event log first in PostgreSQL mode). Recommendations read the session's own
+/// events only (GRU4Rec and the other sequence models over the session, ItemCF from its items,
 /// trending), ranked like a user's.
 /// </summary>
 internal static class SessionsApi
