@@ -68,6 +68,12 @@ public sealed class EventLogTests
         Assert.Contains("recsys_ingest_batch_size_bucket", metrics);
         Assert.Contains("recsys_ingest_commit_duration_seconds_bucket", metrics);
         Assert.Contains("recsys_ingest_lag_seconds_bucket", metrics);
+        // The dashboard's event-log panels read series a PostgreSQL-mode Api exports (DashboardTests checks the rest
+        // against a memory-mode one).
+        var dashboard = GrafanaDashboard.Load();
+        static bool OfTheEventLog(string series) => series.StartsWith(GrafanaDashboard.EventLogSeriesPrefix, StringComparison.Ordinal);
+        Assert.Contains(dashboard.Series, OfTheEventLog);
+        Assert.Empty(dashboard.MissingFrom(metrics, OfTheEventLog));
     }
 
     [PostgresFact]

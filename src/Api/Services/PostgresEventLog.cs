@@ -51,6 +51,9 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
     {
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _logger = logger;
+        // Report the failure counter at 0 from the start: Prometheus' rate() misses the first increase of a series
+        // that only appears with it, so the first failed commit would go unseen on the dashboard and by alerts.
+        ApiMetrics.IngestFailedBatches.Add(0);
         _writer = Task.Run(WriteLoopAsync);
     }
 
