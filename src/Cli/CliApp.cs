@@ -45,10 +45,11 @@ public static class CliApp
                                           that are likes, not clicks) [--count 10] [--max-in-flight 1024]
                                           [--json]; prints p50/p95/p99/max latency, throughput and errors
           replay --url <api> --connection <npgsql>
-                                          rebuild user state from the PostgreSQL event log (recsys_events) through
-                                          POST /v1/admin/replay, in seq order: [--user <id>] [--since <seq>] (rows
-                                          after that seq; default 0 = all) [--batch 1000] (events per request, max
-                                          10000); prints counts and the last seq to resume from
+                                          rebuild user and session state from the PostgreSQL event log
+                                          (recsys_events) through POST /v1/admin/replay, in seq order: [--user <id>
+                                          | --session <id> | --only users|sessions] (default: everything) [--since
+                                          <seq>] (rows after that seq; default 0 = all) [--batch 1000] (events per
+                                          request, max 10000); prints counts and the last seq to resume from
 
         data options (data stats, eval):
           --skip-bad-lines                count and report malformed lines instead of stopping

@@ -24,6 +24,10 @@ public sealed class ReplayCommandTests
     [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--batch", "10001")]
     [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--user", " ")]
     [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--users", "a")]
+    [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--session", " ")]
+    [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--user", "a", "--session", "b")]
+    [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--only", "users", "--user", "a")]
+    [InlineData("replay", "--url", "http://127.0.0.1:1", "--connection", "Host=127.0.0.1", "--only", "everyone")]
     public void Bad_arguments_exit_with_code_2_and_a_message(params string[] args)
     {
         Assert.Equal(2, Run(args));

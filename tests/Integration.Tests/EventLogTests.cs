@@ -13,7 +13,10 @@ using RecSys.TestSupport;
 
 namespace RecSys.Integration.Tests;
 
-/// <summary>The PostgreSQL event log: written once per eventId, batched, acknowledged after commit, replayable.</summary>
+/// <summary>
+/// The PostgreSQL event log: user and session events written once per eventId, batched, acknowledged after commit,
+/// replayable.
+/// </summary>
 [Trait("Category", "Integration")]
 public sealed class EventLogTests
 {
@@ -65,6 +68,60 @@ public sealed class EventLogTests
         Assert.Contains("recsys_ingest_batch_size_bucket", metrics);
         Assert.Contains("recsys_ingest_commit_duration_seconds_bucket", metrics);
         Assert.Contains("recsys_ingest_lag_seconds_bucket", metrics);
+        // The dashboard's event-log panels read series a PostgreSQL-mode Api exports (DashboardTests checks the rest
+        // against a memory-mode one).
+        var dashboard = GrafanaDashboard.Load();
+        static bool OfTheEventLog(string series) => series.StartsWith(GrafanaDashboard.EventLogSeriesPrefix, StringComparison.Ordinal);
+        Assert.Contains(dashboard.Series, OfTheEventLog);
+        Assert.Empty(dashboard.MissingFrom(metrics, OfTheEventLog));
+    }
+
+    [PostgresFact]
+    public async Task Session_events_are_in_the_table_once_per_session_and_event_id_despite_a_retry()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var api = new RecSysApiFactory(PostgresSettings(database, "session-log"));
+        var client = await api.CreateReadyClientAsync();
+        var batch = new object[]
+        {
+            new { itemId = "i4", type = "view", timestamp = "2026-03-02T09:00:00Z", eventId = "s-1" },
+            new { itemId = "i5", type = "rating", value = 3.5, eventId = "s-2" },
+            new { itemId = "i6", type = "click" },                  // no eventId
+            new { itemId = "i4", type = "view", eventId = "s-1" },  // repeated in the batch
+        };
+        // A user with the same id and eventId: users and sessions are separate id spaces, so both rows are kept.
+        var userEvent = new { userId = "anon-7", itemId = "i4", type = "view", eventId = "s-1" };
+
+        var first = await client.PostAsJsonAsync("/v1/sessions/anon-7/events", batch);
+        // Read at once, no polling: 202 means committed.
+        var rowsAfterFirst = await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE session_id = 'anon-7'");
+        var retry = await client.PostAsJsonAsync("/v1/sessions/anon-7/events", batch);
+        var user = await client.PostAsJsonAsync("/v1/events", new[] { userEvent });
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(new EventsAccepted(4, 1), await first.Content.ReadFromJsonAsync<EventsAccepted>());
+        Assert.Equal(3L, rowsAfterFirst);
+        Assert.Equal(new EventsAccepted(4, 3), await retry.Content.ReadFromJsonAsync<EventsAccepted>()); // the id-less one is new again
+        Assert.Equal(new EventsAccepted(1, 0), await user.Content.ReadFromJsonAsync<EventsAccepted>());
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE session_id = 'anon-7' AND event_id = 's-1'"));
+        Assert.Equal(4L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE session_id = 'anon-7' AND user_id IS NULL"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'anon-7' AND session_id IS NULL"));
+        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal("rating|3.5", await database.ScalarAsync<string>(
+            "SELECT type || '|' || value FROM recsys_events WHERE session_id = 'anon-7' AND event_id = 's-2'"));
+
+        // The id-less event got a server id, and the session grain holds the same id (so replay will skip it).
+        var serverIds = await ReadColumnAsync(database, "SELECT event_id FROM recsys_events WHERE session_id = 'anon-7' AND item_id = 'i6' ORDER BY seq");
+        Assert.Equal(2, serverIds.Count);
+        Assert.All(serverIds, id => Assert.True(Guid.TryParse(id, out _), id));
+        var session = await client.GetFromJsonAsync<SessionProfileResponse>("/v1/sessions/anon-7");
+        Assert.Equal(serverIds, session!.Recent.Where(e => e.ItemId == "i6").Select(e => e.EventId));
+        Assert.Equal(4, session.TotalEvents);
+
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("recsys_ingest_lag_seconds_count{otel_scope_name=\"RecSys\",subject=\"session\"}", metrics);
+        Assert.Contains("recsys_ingest_lag_seconds_count{otel_scope_name=\"RecSys\",subject=\"user\"}", metrics);
+        Assert.Contains("recsys_events_ingested_total{otel_scope_name=\"RecSys\",subject=\"session\",type=\"view\"}", metrics);
     }
 
     [PostgresFact]
@@ -139,8 +196,8 @@ public sealed class EventLogTests
         var restarted = await second.CreateReadyClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/users/wiped")).StatusCode);
 
-        var one = await ReplayAsync(restarted, database, user: "wiped", batch: 3);
-        var all = await ReplayAsync(restarted, database, user: null, batch: 5);
+        var one = await ReplayAsync(restarted, database, ReplayFilter.User("wiped"), batch: 3);
+        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5);
 
         Assert.Equal(new ReplayResult(Read: 8, FirstSeq: 2, LastSeq: 12, Applied: 8, Duplicates: 0), one); // seq 1..12 in post order
         Assert.Equal((12L, 12L, 0L), (all.Read, all.Duplicates, all.Applied)); // everything already in user state
@@ -152,11 +209,61 @@ public sealed class EventLogTests
         Assert.Equal(4, bystander!.TotalEvents); // never lost, and the replay did not count it again
     }
 
-    private static async Task<ReplayResult> ReplayAsync(HttpClient api, PostgresTestDatabase database, string? user, int batch) =>
-        await ReplayCommand.RunAsync(new ReplayRequest(database.ConnectionString, user, 0, batch), api, TextWriter.Null);
+    [PostgresFact]
+    public async Task Replay_rebuilds_a_wiped_sessions_history_and_a_second_replay_counts_nothing()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var settings = PostgresSettings(database, "session-replay");
+        var start = DateTimeOffset.Parse("2026-02-03T08:00:00Z", CultureInfo.InvariantCulture);
+        object SessionEvent(int n) => new
+        {
+            itemId = "i" + (40 + n),
+            type = n % 3 == 1 ? "click" : "view",
+            timestamp = start.AddMinutes(n).ToString("O", CultureInfo.InvariantCulture),
+            eventId = n == 4 ? null : "sv-" + n, // one event without a client id
+        };
+        SessionProfileResponse before;
+        await using (var first = new RecSysApiFactory(settings))
+        {
+            var client = await first.CreateReadyClientAsync();
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/sessions/lost/events", Enumerable.Range(0, 4).Select(SessionEvent))).StatusCode);
+            // A user and another session with the same id as the wiped one write in between.
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/events", new[] { new { userId = "lost", itemId = "i1", type = "like", eventId = "sv-0" } })).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/sessions/kept/events", new[] { new { itemId = "i2", type = "view", eventId = "sv-0" } })).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/sessions/lost/events", Enumerable.Range(4, 3).Select(SessionEvent))).StatusCode);
+            before = (await client.GetFromJsonAsync<SessionProfileResponse>("/v1/sessions/lost"))!;
+        }
+        Assert.Equal(7, before.TotalEvents);
+
+        // The session's state is lost (the process is down, so no activation holds a copy); the log is not.
+        Assert.Equal(1, await ExecuteAsync(database, "DELETE FROM OrleansStorage WHERE GrainTypeString = 'session' AND GrainIdExtensionString = 'lost'"));
+
+        await using var second = new RecSysApiFactory(settings);
+        var restarted = await second.CreateReadyClientAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/sessions/lost")).StatusCode);
+
+        var users = await ReplayAsync(restarted, database, ReplayFilter.Users, batch: 4);
+        Assert.Equal((1L, 1L, 0L), (users.Read, users.Duplicates, users.Applied)); // the user was never lost
+        Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/sessions/lost")).StatusCode); // users only
+
+        var one = await ReplayAsync(restarted, database, ReplayFilter.Session("lost"), batch: 3);
+        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5);
+
+        Assert.Equal(new ReplayResult(Read: 7, FirstSeq: 1, LastSeq: 9, Applied: 7, Duplicates: 0), one); // seq 1..9 in post order
+        Assert.Equal((9L, 9L, 0L), (all.Read, all.Duplicates, all.Applied)); // everything already in user and session state
+        var after = await restarted.GetFromJsonAsync<SessionProfileResponse>("/v1/sessions/lost");
+        Assert.Equal(before.TotalEvents, after!.TotalEvents);
+        Assert.Equal(before.Recent.Select(e => (e.ItemId, e.Type, e.Timestamp, e.EventId)), after.Recent.Select(e => (e.ItemId, e.Type, e.Timestamp, e.EventId)));
+        Assert.Equal(before.SeenItems, after.SeenItems);
+        Assert.Equal(1, (await restarted.GetFromJsonAsync<SessionProfileResponse>("/v1/sessions/kept"))!.TotalEvents);
+        Assert.Equal(1, (await restarted.GetFromJsonAsync<UserProfileResponse>("/v1/users/lost"))!.TotalEvents);
+    }
+
+    private static async Task<ReplayResult> ReplayAsync(HttpClient api, PostgresTestDatabase database, ReplayFilter filter, int batch) =>
+        await ReplayCommand.RunAsync(new ReplayRequest(database.ConnectionString, filter, 0, batch), api, TextWriter.Null);
 
     private static IngestEvent Event(string user, string eventId) =>
-        new(user, new UserEvent("i1", EventType.Click, null, DateTimeOffset.UtcNow, eventId));
+        new(SubjectKind.User, user, new UserEvent("i1", EventType.Click, null, DateTimeOffset.UtcNow, eventId));
 
     private static async Task<List<string>> ReadColumnAsync(PostgresTestDatabase database, string sql)
     {
@@ -172,11 +279,11 @@ public sealed class EventLogTests
         return values;
     }
 
-    private static async Task ExecuteAsync(PostgresTestDatabase database, string sql)
+    private static async Task<int> ExecuteAsync(PostgresTestDatabase database, string sql)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        return await command.ExecuteNonQueryAsync();
     }
 }

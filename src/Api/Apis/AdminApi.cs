@@ -4,7 +4,7 @@ using RecSys.Api.Validation;
 
 namespace RecSys.Api.Apis;
 
-/// <summary>POST /v1/admin/replay: rebuilds user state from events read back from the event log.</summary>
+/// <summary>POST /v1/admin/replay: rebuilds user and session state from events read back from the event log.</summary>
 internal static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
@@ -12,11 +12,12 @@ internal static class AdminApi
         app.MapPost("/v1/admin/replay", PostReplayAsync)
             .WithName("ReplayEvents")
             .WithTags("Admin")
-            .WithSummary("Re-apply logged events to user state (used by `recsys replay`)")
+            .WithSummary("Re-apply logged events to user and session state (used by `recsys replay`)")
             .WithDescription(
-                "Body: events as for POST /v1/events, each with the eventId it was logged with (required). They are applied " +
-                "to the users' state only, in order, and are not logged again; events a user still remembers are skipped, " +
-                "so a replay can be repeated. Item counters and popularity are not touched.")
+                "Body: events as for POST /v1/events, each with the eventId it was logged with (required); a session event names " +
+                "its sessionId instead of a userId. They are applied to the users' and sessions' state only, in order, and are " +
+                "not logged again; events a user or session still remembers are skipped, so a replay can be repeated. Item " +
+                "counters and popularity are not touched.")
             .Accepts<EventRequest>("application/json")
             .Produces<EventsAccepted>(StatusCodes.Status200OK)
             .ProducesValidationProblem()
@@ -34,7 +35,7 @@ internal static class AdminApi
         }
         using (document)
         {
-            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), requireEventId: true);
+            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), replay: true);
             if (errors is not null)
             {
                 return RequestValidation.Invalid(errors);

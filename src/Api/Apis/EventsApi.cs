@@ -1,5 +1,4 @@
 using RecSys.Api.Contracts;
-using RecSys.Grains.Contracts;
 using RecSys.Api.Services;
 using RecSys.Api.Validation;
 
@@ -28,14 +27,14 @@ internal static class EventsApi
     }
 
     private static Task<IResult> PostEventsAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken) =>
-        AcceptAsync(request, ingestor, clock, SubjectKind.User, subject: null, cancellationToken);
+        AcceptAsync(request, ingestor, clock, session: null, cancellationToken);
 
     /// <summary>
     /// Reads, validates and ingests a body of events (shared by the user and session routes): 202 with the counts,
     /// or the body's problem.
     /// </summary>
-    /// <param name="subject">The session id when the route names the subject; null when each event names its user.</param>
-    internal static async Task<IResult> AcceptAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, SubjectKind kind, string? subject, CancellationToken cancellationToken)
+    /// <param name="session">The session id when the route names the subject; null when each event names its user.</param>
+    internal static async Task<IResult> AcceptAsync(HttpRequest request, EventIngestor ingestor, TimeProvider clock, string? session, CancellationToken cancellationToken)
     {
         var (document, error) = await RequestValidation.ReadJsonBodyAsync(request, cancellationToken);
         if (error is not null)
@@ -44,12 +43,12 @@ internal static class EventsApi
         }
         using (document)
         {
-            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), subject: subject);
+            var (events, errors) = EventParser.Parse(document!.RootElement, clock.GetUtcNow(), session: session);
             if (errors is not null)
             {
                 return RequestValidation.Invalid(errors);
             }
-            var result = await ingestor.IngestAsync(events!, kind);
+            var result = await ingestor.IngestAsync(events!);
             return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
         }
     }

@@ -46,8 +46,12 @@ internal static class UsersApi
             user.TotalEvents,
             user.LastEventAt,
             user.Seen.Length,
-            [.. user.Recent.Select(e => new UserEventResponse(e.ItemId, e.Type.ToString().ToLowerInvariant(), e.Value, e.Timestamp, e.EventId))]));
+            RecentOf(user)));
     }
+
+    /// <summary>A user's or session's recent events as the profile endpoints show them.</summary>
+    internal static UserEventResponse[] RecentOf(UserSnapshot snapshot) =>
+        [.. snapshot.Recent.Select(e => new UserEventResponse(e.ItemId, e.Type.ToString().ToLowerInvariant(), e.Value, e.Timestamp, e.EventId))];
 
     private static Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
         string userId, string? count, string? exclude, IGrainFactory grains) =>

@@ -93,10 +93,15 @@ public sealed record ItemResponse(
 /// <param name="Total">Items in the catalogue (with blocked=true: blocked items).</param>
 public sealed record ItemListResponse(int Total, int Offset, int Limit, IReadOnlyList<ItemResponse> Items);
 
-/// <summary>One recorded interaction as GET /v1/users/{userId} shows it.</summary>
+/// <summary>One recorded interaction as GET /v1/users/{userId} and GET /v1/sessions/{sessionId} show it.</summary>
 public sealed record UserEventResponse(string ItemId, string Type, double? Value, DateTimeOffset Timestamp, string? EventId);
 
 /// <summary>Answer to GET /v1/users/{userId}: the live state recommendations are computed from.</summary>
 /// <param name="Recent">Most recent interactions, oldest first (up to 200 by default).</param>
 /// <param name="SeenItems">Distinct items the user interacted with (excluded from recommendations).</param>
 public sealed record UserProfileResponse(string UserId, long TotalEvents, DateTimeOffset? LastEventAt, int SeenItems, IReadOnlyList<UserEventResponse> Recent);
+
+/// <summary>Answer to GET /v1/sessions/{sessionId}: an anonymous session's live state, as a user's.</summary>
+/// <param name="Recent">Most recent interactions, oldest first (up to 200 by default).</param>
+/// <param name="SeenItems">Distinct items the session interacted with (excluded from its recommendations).</param>
+public sealed record SessionProfileResponse(string SessionId, long TotalEvents, DateTimeOffset? LastEventAt, int SeenItems, IReadOnlyList<UserEventResponse> Recent);

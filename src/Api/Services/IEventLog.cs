@@ -16,8 +16,8 @@ internal interface IEventLog
     bool IsDurable { get; }
 
     /// <summary>
-    /// Appends events that all carry an eventId; completes once they are committed (an eventId the log already
-    /// holds for that user is skipped, so retries are written once). Throws <see cref="EventLogUnavailableException"/>
+    /// Appends events (of users or sessions) that all carry an eventId; completes once they are committed (an
+    /// eventId the log already holds for that user, or that session, is skipped, so retries are written once). Throws <see cref="EventLogUnavailableException"/>
     /// when the write failed: nothing of the call may be assumed durable and the client must retry.
     /// </summary>
     Task AppendAsync(IReadOnlyList<IngestEvent> events);

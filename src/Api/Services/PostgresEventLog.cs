@@ -4,11 +4,13 @@ using Npgsql;
 using NpgsqlTypes;
 using RecSys.Api.Diagnostics;
 using RecSys.Api.Validation;
+using RecSys.Grains.Contracts;
 
 namespace RecSys.Api.Services;
 
 /// <summary>
-/// Appends events to <c>recsys_events</c> (deploy/sql/002-events.sql) with group commit: concurrent
+/// Appends user and session events to <c>recsys_events</c> (deploy/sql/002-events.sql, 003-session-events.sql) with
+/// group commit: concurrent
 /// <see cref="AppendAsync"/> calls queue on a channel, and one background writer takes everything queued (up to
 /// <see cref="MaxBatchEvents"/>) into a single INSERT, so while one batch commits the next one gathers. Each
 /// caller's task completes only after the commit that holds its events; if that commit fails, every caller in the
@@ -26,14 +28,17 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
     // One statement, seven array parameters, any number of rows: a multi-row VALUES list would hit PostgreSQL's
     // 65,535-parameter limit at ~9,000 events, and COPY needs a temporary table to get ON CONFLICT. A single
     // statement commits on its own, so it returns only after the commit. WITH ORDINALITY keeps seq in arrival order.
+    // A row has either a user_id or a session_id (the other null). ON CONFLICT names no target because one batch
+    // mixes both kinds: user rows are unique per (user_id, event_id), session rows per (session_id, event_id), two
+    // unique indexes, and DO NOTHING without a target skips a row that conflicts in either.
     private const string InsertSql =
         """
-        INSERT INTO recsys_events (user_id, event_id, item_id, type, value, occurred_at)
-        SELECT u.user_id, u.event_id, u.item_id, u.type, u.value, u.occurred_at
-        FROM unnest(@user_ids, @event_ids, @item_ids, @types, @values, @occurred_at)
-             WITH ORDINALITY AS u(user_id, event_id, item_id, type, value, occurred_at, ord)
+        INSERT INTO recsys_events (user_id, session_id, event_id, item_id, type, value, occurred_at)
+        SELECT u.user_id, u.session_id, u.event_id, u.item_id, u.type, u.value, u.occurred_at
+        FROM unnest(@user_ids, @session_ids, @event_ids, @item_ids, @types, @values, @occurred_at)
+             WITH ORDINALITY AS u(user_id, session_id, event_id, item_id, type, value, occurred_at, ord)
         ORDER BY u.ord
-        ON CONFLICT (user_id, event_id) DO NOTHING
+        ON CONFLICT DO NOTHING
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -46,6 +51,9 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
     {
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _logger = logger;
+        // Report the failure counter at 0 from the start: Prometheus' rate() misses the first increase of a series
+        // that only appears with it, so the first failed commit would go unseen on the dashboard and by alerts.
+        ApiMetrics.IngestFailedBatches.Add(0);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -67,7 +75,7 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
             throw new EventLogUnavailableException("the event log is shutting down", ex);
         }
         await pending.Committed.Task;
-        ApiMetrics.IngestLag.Record(Stopwatch.GetElapsedTime(pending.QueuedAt).TotalSeconds);
+        ApiMetrics.IngestLag.Record(Stopwatch.GetElapsedTime(pending.QueuedAt).TotalSeconds, new KeyValuePair<string, object?>("subject", SubjectOf(events)));
     }
 
     public async ValueTask DisposeAsync()
@@ -117,9 +125,17 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
         }
     }
 
+    // One append is one request's events, so one subject kind; "mixed" keeps the label honest if that ever changes.
+    private static string SubjectOf(IReadOnlyList<IngestEvent> events)
+    {
+        var kind = events[0].Kind;
+        return events.All(e => e.Kind == kind) ? ApiMetrics.SubjectLabel(kind) : "mixed";
+    }
+
     private async Task WriteAsync(List<PendingAppend> batch, int count)
     {
-        var userIds = new string[count];
+        var userIds = new string?[count];
+        var sessionIds = new string?[count];
         var eventIds = new string[count];
         var itemIds = new string[count];
         var types = new string[count];
@@ -130,7 +146,14 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
         {
             foreach (var e in pending.Events)
             {
-                userIds[i] = e.UserId;
+                if (e.Kind == SubjectKind.Session)
+                {
+                    sessionIds[i] = e.SubjectId;
+                }
+                else
+                {
+                    userIds[i] = e.SubjectId;
+                }
                 eventIds[i] = e.Event.EventId ?? throw new InvalidOperationException("events reach the log with an eventId; the ingestor assigns missing ones");
                 itemIds[i] = e.Event.ItemId;
                 types[i] = e.Event.Type.ToString().ToLowerInvariant();
@@ -142,6 +165,7 @@ internal sealed partial class PostgresEventLog : IEventLog, IAsyncDisposable
 
         await using var command = _dataSource.CreateCommand(InsertSql);
         command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = userIds });
+        command.Parameters.Add(new NpgsqlParameter("session_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sessionIds });
         command.Parameters.Add(new NpgsqlParameter("event_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = eventIds });
         command.Parameters.Add(new NpgsqlParameter("item_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = itemIds });
         command.Parameters.Add(new NpgsqlParameter("types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = types });

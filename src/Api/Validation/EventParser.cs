@@ -4,13 +4,15 @@ using RecSys.Grains.Contracts;
 
 namespace RecSys.Api.Validation;
 
-/// <summary>An event that passed validation, with the user it belongs to.</summary>
-internal sealed record IngestEvent(string UserId, UserEvent Event);
+/// <summary>An event that passed validation, with the subject it belongs to.</summary>
+/// <param name="Kind">Whether <paramref name="SubjectId"/> names a user or an anonymous session (separate id spaces).</param>
+/// <param name="SubjectId">The user or session id.</param>
+internal sealed record IngestEvent(SubjectKind Kind, string SubjectId, UserEvent Event);
 
 /// <summary>
-/// Turns the body of POST /v1/events (one object or an array) into events, or into errors keyed by field path
-/// ("userId" for a single object, "[3].type" inside an array). The whole batch is checked before anything is
-/// recorded, so a bad element never leaves the batch half-applied.
+/// Turns the body of POST /v1/events, POST /v1/sessions/{sessionId}/events or POST /v1/admin/replay (one object or an
+/// array) into events, or into errors keyed by field path ("userId" for a single object, "[3].type" inside an array).
+/// The whole batch is checked before anything is recorded, so a bad element never leaves the batch half-applied.
 /// </summary>
 internal static class EventParser
 {
@@ -32,18 +34,21 @@ internal static class EventParser
 
     /// <param name="root">One event object or an array of them.</param>
     /// <param name="now">Server time, for events without a timestamp.</param>
-    /// <param name="requireEventId">Replay: every event must carry the id it was logged with.</param>
-    /// <param name="subject">
-    /// The id every event belongs to when the route names it (a session): the body then carries no userId.
+    /// <param name="session">
+    /// The session every event belongs to when the route names it: the body then carries no userId.
     /// </param>
-    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, bool requireEventId = false, string? subject = null)
+    /// <param name="replay">
+    /// Replay of the event log: every event must carry the id it was logged with, and names its subject itself,
+    /// by userId (a user event) or sessionId (a session event).
+    /// </param>
+    public static (List<IngestEvent>? Events, Dictionary<string, string[]>? Errors) Parse(JsonElement root, DateTimeOffset now, string? session = null, bool replay = false)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var events = new List<IngestEvent>();
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                ParseOne(root, "", now, requireEventId, subject, events, errors);
+                ParseOne(root, "", now, session, replay, events, errors);
                 break;
             case JsonValueKind.Array:
                 var length = root.GetArrayLength();
@@ -60,7 +65,7 @@ internal static class EventParser
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    ParseOne(element, $"[{index}].", now, requireEventId, subject, events, errors);
+                    ParseOne(element, $"[{index}].", now, session, replay, events, errors);
                     if (errors.Count >= MaxReportedErrors)
                     {
                         break;
@@ -75,7 +80,7 @@ internal static class EventParser
         return errors.Count > 0 ? (null, errors) : (events, null);
     }
 
-    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, bool requireEventId, string? subject, List<IngestEvent> events, Dictionary<string, string[]> errors)
+    private static void ParseOne(JsonElement element, string prefix, DateTimeOffset now, string? session, bool replay, List<IngestEvent> events, Dictionary<string, string[]> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -85,14 +90,31 @@ internal static class EventParser
         var before = errors.Count;
         void Fail(string field, string message) => errors[prefix + field] = [message];
 
-        var userId = subject;
-        if (subject is null)
+        var (kind, subjectId) = (SubjectKind.User, session);
+        if (session is not null)
         {
-            userId = ReadId(element, "userId", Fail);
+            kind = SubjectKind.Session;
+            if (element.TryGetProperty("userId", out _))
+            {
+                Fail("userId", "session events carry no userId: the session id in the path is the subject");
+            }
         }
-        else if (element.TryGetProperty("userId", out _))
+        else if (replay && HasValue(element, "sessionId"))
         {
-            Fail("userId", "session events carry no userId: the session id in the path is the subject");
+            kind = SubjectKind.Session;
+            subjectId = ReadId(element, "sessionId", Fail);
+            if (HasValue(element, "userId"))
+            {
+                Fail("userId", "a replayed event names one subject: a userId or a sessionId, not both");
+            }
+        }
+        else if (replay && !HasValue(element, "userId"))
+        {
+            Fail("userId", "userId or sessionId is required: a replayed event names the user or session it was logged for");
+        }
+        else
+        {
+            subjectId = ReadId(element, "userId", Fail);
         }
         var itemId = ReadId(element, "itemId", Fail);
 
@@ -152,16 +174,20 @@ internal static class EventParser
                 Fail("eventId", $"eventId must be a string of 1 to {MaxEventIdLength} characters");
             }
         }
-        else if (requireEventId)
+        else if (replay)
         {
             Fail("eventId", "eventId is required here: replayed events keep the id they were logged with");
         }
 
         if (errors.Count == before)
         {
-            events.Add(new IngestEvent(userId!, new UserEvent(itemId!, type, value, timestamp, eventId)));
+            events.Add(new IngestEvent(kind, subjectId!, new UserEvent(itemId!, type, value, timestamp, eventId)));
         }
     }
+
+    // An explicit null counts as absent, as it does for the optional fields.
+    private static bool HasValue(JsonElement element, string field) =>
+        element.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.Null;
 
     private static string? ReadId(JsonElement element, string field, Action<string, string> fail)
     {
