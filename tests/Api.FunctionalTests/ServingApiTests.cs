@@ -16,6 +16,11 @@ public sealed class ServingApiTests : IAsyncLifetime
     {
         ["RecSys:Models:Artifacts"] = CopyOfTrainedModels(),
         ["RecSys:Models:PollInterval"] = "00:00:00.200",
+        // These tests are about correctness (which version answers, what is filtered), not latency: the suite runs
+        // test projects side by side on two cores, where a 40 ms channel deadline can pass while a model trains
+        // next door. A channel or ranker that fails still shows in "degraded" at once.
+        ["RecSys:Serving:ChannelTimeout"] = "00:00:02",
+        ["RecSys:Serving:RankTimeout"] = "00:00:05",
     });
 
     private HttpClient _client = null!;
