@@ -51,6 +51,7 @@ public sealed class LoadTestCommandTests : IDisposable
         Assert.Equal(50, _reads + _writes);
         Assert.InRange(_writes, 5, 25);   // 30 % of 50, seeded
         Assert.Equal(1, _catalogueRequests);
+        Assert.Contains($"degraded reads {_reads / 3} of {_reads} ", table);
     }
 
     [Fact]
@@ -133,7 +134,8 @@ public sealed class LoadTestCommandTests : IDisposable
         {
             "/v1/items" => (200, Count(ref _catalogueRequests, """{"total":2,"offset":0,"limit":500,"items":[{"itemId":"i1"},{"itemId":"i2"}]}""")),
             "/v1/events" => (WriteStatus, Count(ref _writes, "{}")),
-            _ when path.EndsWith("/recommendations", StringComparison.Ordinal) => (200, Count(ref _reads, """{"items":[]}""")),
+            // Every third answer says a channel was late, as a loaded server's would.
+            _ when path.EndsWith("/recommendations", StringComparison.Ordinal) => (200, Interlocked.Increment(ref _reads) % 3 == 0 ? """{"items":[],"degraded":["gru4rec"]}""" : """{"items":[],"degraded":[]}"""),
             _ => (404, "{}"),
         };
         var bytes = Encoding.UTF8.GetBytes(body);
