@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RecSys.Grains.Contracts;
 using RecSys.Grains.Serving;
 using RecSys.Models.Ranking;
+using RecSys.Models.Recall;
 
 namespace RecSys.Grains.Tests;
 
@@ -137,6 +138,34 @@ public sealed class ServingPipelineTests(ServingClusterFixture fixture)
         {
             var alone = ranker.Scorer.Score(requests[n], task: 0);
             AssertClose(alone, batched[n]);
+        }
+    }
+
+    [Fact]
+    public async Task Two_ranking_workers_each_score_with_their_own_copy_of_the_ranker_and_agree_with_one()
+    {
+        var options = new ServingOptions { RankConcurrency = 2, RankBatchDelay = TimeSpan.Zero, RankMaxBatchRows = 20 };
+        using var models = new ServingModelLoader(fixture.Artifacts, ItemCfModel.Build(fixture.Dataset), fixture.Dataset, options, TimeProvider.System).Load("v1");
+        var ranker = models.Ranker!;
+        Assert.Equal(2, ranker.Scorers.Count);
+        Assert.NotSame(ranker.Scorers[0].Ranker, ranker.Scorers[1].Ranker);
+        Assert.Same(ranker.Scorers[0].Features, ranker.Scorers[1].Features);
+        using var batcher = new RankingBatcher(Options.Create(options));
+        var requests = Enumerable.Range(0, 24).Select(n => new RankingRequest(
+            ranker.Scorer.Features.User(n),
+            [n, n + 1],
+            [.. Enumerable.Range(40 + n, 20)],
+            1_700_000_000,
+            [n],
+            [])).ToList();
+
+        // One request per pass (20 rows each), so both workers take passes while the other is busy.
+        var scored = await Task.WhenAll(requests.Select(r => batcher.ScoreAsync(ranker, r)));
+
+        Assert.Equal(requests.Count, batcher.Batches);
+        for (var n = 0; n < requests.Count; n++)
+        {
+            AssertClose(fixture.Models.Ranker!.Scorer.Score(requests[n], task: 0), scored[n]);
         }
     }
 

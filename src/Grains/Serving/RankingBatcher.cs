@@ -1,33 +1,48 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using RecSys.Grains.Diagnostics;
 using RecSys.Models.Ranking;
+using RecSys.Models.Torch;
 
 namespace RecSys.Grains.Serving;
 
 /// <summary>
 /// Gathers the ranking requests of one silo into batches: a worker takes the first waiting request, keeps taking
 /// requests for up to <see cref="ServingOptions.RankBatchDelay"/> (or until <see cref="ServingOptions.RankMaxBatchRows"/>
-/// candidate rows), and scores each ranker's share in one forward pass. <see cref="ServingOptions.RankConcurrency"/>
-/// workers run, so at most that many forward passes run at once. Workers are plain threads, not grain turns: a
-/// forward pass never holds up the grain scheduler, and its dispose scope stays on one thread.
+/// candidate rows), and scores each ranker's share in one forward pass with its own copy of the ranker.
+/// <see cref="ServingOptions.RankConcurrency"/> workers run, so at most that many forward passes run at once.
+/// <para>
+/// Workers are dedicated threads that block while they wait, never thread-pool threads or grain turns: a forward pass
+/// takes milliseconds of CPU, and on a two-core silo the pool has two threads at first; a pass running on one of them
+/// left Kestrel and every grain one thread until the pool grew, which showed as tail latency on requests that never
+/// reached the ranker. A dispose scope also stays on one thread this way.
+/// </para>
 /// </summary>
 public sealed class RankingBatcher : IDisposable
 {
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly BlockingCollection<Pending> _queue = new(new ConcurrentQueue<Pending>());
     private readonly ServingOptions _options;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task[] _workers;
+    private readonly Thread[] _workers;
     private long _forwardPasses;
 
     public RankingBatcher(IOptions<ServingOptions> options)
     {
         _options = options.Value;
+        TorchRuntime.ConfigureThreads(_options.TorchThreads);
         // Report the drop counter at 0 from the start: Prometheus' rate() misses the first increase of a series that
         // only appears with it, so the first overload would go unseen on the dashboard and by alerts.
         GrainMetrics.RankDropped.Add(0);
-        _workers = [.. Enumerable.Range(0, _options.RankConcurrency).Select(_ => Task.Factory.StartNew(() => Work(_stop.Token), _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())];
+        _workers = [.. Enumerable.Range(0, _options.RankConcurrency).Select(worker => new Thread(() => Work(worker, _stop.Token))
+        {
+            IsBackground = true,
+            Name = $"recsys-rank-{worker}",
+        })];
+        foreach (var thread in _workers)
+        {
+            thread.Start();
+        }
     }
 
     /// <summary>Batches scored so far (each a forward pass per ranker in it).</summary>
@@ -49,75 +64,77 @@ public sealed class RankingBatcher : IDisposable
         var now = Stopwatch.GetTimestamp();
         var expires = deadline is { } d ? now + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var pending = new Pending(ranker, request, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), now, expires);
-        if (!_queue.Writer.TryWrite(pending))
+        try
+        {
+            _queue.Add(pending);
+        }
+        catch (InvalidOperationException)
         {
             throw new ObjectDisposedException(nameof(RankingBatcher));
         }
         return pending.Done.Task;
     }
 
-    private async Task Work(CancellationToken stop)
+    private void Work(int worker, CancellationToken stop)
     {
-        var reader = _queue.Reader;
         var batch = new List<Pending>();
-        while (!stop.IsCancellationRequested)
+        try
         {
-            try
+            while (!stop.IsCancellationRequested)
             {
-                if (!await reader.WaitToReadAsync(stop))
+                batch.Clear();
+                var rows = 0;
+                var deadline = long.MaxValue; // set when the first live request is taken
+                while (rows < _options.RankMaxBatchRows)
                 {
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            batch.Clear();
-            var rows = 0;
-            var deadline = Stopwatch.GetTimestamp() + (long)(_options.RankBatchDelay.TotalSeconds * Stopwatch.Frequency);
-            while (rows < _options.RankMaxBatchRows)
-            {
-                if (reader.TryRead(out var next))
-                {
+                    var wait = Timeout.Infinite;
+                    if (batch.Count > 0)
+                    {
+                        var remaining = deadline - Stopwatch.GetTimestamp();
+                        if (remaining <= 0)
+                        {
+                            break;
+                        }
+                        wait = (int)Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency);
+                    }
+                    if (!_queue.TryTake(out var next, wait, stop))
+                    {
+                        break; // the gathering delay is over, or the queue was closed
+                    }
                     if (Stopwatch.GetTimestamp() > next.Expires)
                     {
                         GrainMetrics.RankDropped.Add(1);
                         next.Done.TrySetCanceled();
                         continue;
                     }
+                    if (batch.Count == 0)
+                    {
+                        deadline = Stopwatch.GetTimestamp() + (long)(_options.RankBatchDelay.TotalSeconds * Stopwatch.Frequency);
+                    }
                     batch.Add(next);
                     rows += next.Request.Candidates.Count;
-                    continue;
                 }
-                var remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0 || batch.Count == 0)
+                if (batch.Count > 0)
                 {
-                    break;
+                    Score(batch, rows, worker);
                 }
-                // Wait for more requests, but not past the deadline.
-                var wait = reader.WaitToReadAsync(stop).AsTask();
-                var delay = Task.Delay(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), stop);
-                try
+                else if (_queue.IsCompleted)
                 {
-                    if (await Task.WhenAny(wait, delay) == delay)
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
+                    return;
                 }
             }
-            if (batch.Count > 0)
-            {
-                Score(batch, rows);
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: Dispose cancels whatever is still queued.
+        }
+        foreach (var p in batch)
+        {
+            p.Done.TrySetCanceled();
         }
     }
 
-    private void Score(List<Pending> batch, int rows)
+    private void Score(List<Pending> batch, int rows, int worker)
     {
         Interlocked.Increment(ref _forwardPasses);
         var started = Stopwatch.GetTimestamp();
@@ -128,7 +145,7 @@ public sealed class RankingBatcher : IDisposable
             var requests = group.ToList();
             try
             {
-                var scores = group.Key.Scorer.Score([.. requests.Select(p => p.Request)]);
+                var scores = group.Key.ScorerFor(worker).Score([.. requests.Select(p => p.Request)]);
                 var tasks = group.Key.Scorer.Features.Map.Tasks.Count;
                 for (var r = 0; r < requests.Count; r++)
                 {
@@ -158,21 +175,18 @@ public sealed class RankingBatcher : IDisposable
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _queue.CompleteAdding();
         _stop.Cancel();
-        try
+        foreach (var thread in _workers)
         {
-            Task.WaitAll(_workers, TimeSpan.FromSeconds(5));
+            thread.Join(TimeSpan.FromSeconds(5));
         }
-        catch (AggregateException)
-        {
-            // Workers end by cancellation.
-        }
-        while (_queue.Reader.TryRead(out var left))
+        while (_queue.TryTake(out var left))
         {
             left.Done.TrySetCanceled();
         }
         _stop.Dispose();
+        _queue.Dispose();
     }
 
     private sealed record Pending(RankerModel Ranker, RankingRequest Request, TaskCompletionSource<float[]> Done, long Enqueued, long Expires);

@@ -54,7 +54,23 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
             {
                 var (folder, manifest) = rankers.FirstOrDefault(m => m.Manifest.Model == options.Ranker, rankers[0]);
                 var (_, model, features, users, rankerItems) = RankerArtifact.Load(folder, options.Device);
-                ranker = new RankerModel(manifest.Model, new CandidateScorer(model, features), users, rankerItems);
+                var scorers = new List<CandidateScorer> { new(model, features) };
+                try
+                {
+                    // One network per ranking worker; the features (the large part) are shared, read-only.
+                    for (var worker = 1; worker < options.RankConcurrency; worker++)
+                    {
+                        var copy = RankerCatalog.Create(manifest.Model, manifest.Options);
+                        scorers.Add(new CandidateScorer(copy, features));
+                        copy.Load(folder, options.Device);
+                    }
+                }
+                catch
+                {
+                    scorers.ForEach(s => s.Ranker.Dispose());
+                    throw;
+                }
+                ranker = new RankerModel(manifest.Model, scorers, users, rankerItems);
                 items = SameItems(items, rankerItems, folder);
             }
         }
@@ -81,14 +97,17 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
         if (set.Ranker is { } ranker)
         {
             var candidates = Enumerable.Range(0, Math.Min(64, ranker.Items.Count)).ToArray();
-            _ = ranker.Scorer.Score(new RankingRequest(
-                ranker.Scorer.Features.User(-1),
-                [0],
-                candidates,
-                clock.GetUtcNow().ToUnixTimeSeconds(),
-                [0],
-                [],
-                ranker.NeedsRecallScores ? new float[candidates.Length] : null));
+            foreach (var scorer in ranker.Scorers)
+            {
+                _ = scorer.Score(new RankingRequest(
+                    scorer.Features.User(-1),
+                    [0],
+                    candidates,
+                    clock.GetUtcNow().ToUnixTimeSeconds(),
+                    [0],
+                    [],
+                    ranker.NeedsRecallScores ? new float[candidates.Length] : null));
+            }
         }
     }
 

@@ -66,12 +66,28 @@ public sealed class VectorModel(string name, IArtifactModel model, IdVocabulary 
     }
 }
 
-/// <summary>A ranker with its features, ready to score candidates of its item vocabulary.</summary>
-public sealed class RankerModel(string name, CandidateScorer scorer, IdVocabulary users, IdVocabulary items)
+/// <summary>
+/// A ranker with its features, ready to score candidates of its item vocabulary. It holds one copy of the network per
+/// ranking worker (<see cref="Scorers"/>, sharing the features): a network serialises its forward passes, so workers
+/// sharing one would take turns however many cores are free.
+/// </summary>
+public sealed class RankerModel(string name, IReadOnlyList<CandidateScorer> scorers, IdVocabulary users, IdVocabulary items)
 {
+    public RankerModel(string name, CandidateScorer scorer, IdVocabulary users, IdVocabulary items)
+        : this(name, [scorer], users, items)
+    {
+    }
+
     public string Name { get; } = name;
 
-    public CandidateScorer Scorer { get; } = scorer;
+    /// <summary>The first copy: features, feature map and the scorer of worker 0.</summary>
+    public CandidateScorer Scorer { get; } = scorers.Count > 0 ? scorers[0] : throw new ArgumentException("a ranker needs at least one scorer", nameof(scorers));
+
+    /// <summary>One scorer per ranking worker (copies of one network).</summary>
+    public IReadOnlyList<CandidateScorer> Scorers { get; } = scorers;
+
+    /// <summary>The copy worker <paramref name="worker"/> scores with.</summary>
+    public CandidateScorer ScorerFor(int worker) => Scorers[worker % Scorers.Count];
 
     public IdVocabulary Users { get; } = users;
 
@@ -117,7 +133,10 @@ public sealed record ServingModelSet(
         {
             (vector.Model as IDisposable)?.Dispose();
         }
-        Ranker?.Scorer.Ranker.Dispose();
+        foreach (var scorer in Ranker?.Scorers ?? [])
+        {
+            scorer.Ranker.Dispose();
+        }
     }
 }
 

@@ -77,8 +77,15 @@ public sealed class ServingOptions
     /// <summary>(int) Candidate rows per forward pass at most.</summary>
     public int RankMaxBatchRows { get; set; } = 2048;
 
-    /// <summary>(int) Forward passes running at once per silo.</summary>
+    /// <summary>(int) Forward passes running at once per silo (ranking workers; each holds its own copy of the ranker).</summary>
     public int RankConcurrency { get; set; } = 1;
+
+    /// <summary>
+    /// (int) libtorch intra-op threads per forward pass, set once per process. 1 by default: a serving process runs
+    /// many small passes side by side (rank workers, live GRU steps), where splitting each pass over every core adds
+    /// hand-offs and OpenMP spin-waits that take CPU from the requests; parallelism comes from the workers instead.
+    /// </summary>
+    public int TorchThreads { get; set; } = 1;
 
     /// <summary>The vector model names.</summary>
     public IReadOnlyList<string> VectorChannels => VectorModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -94,7 +101,8 @@ public sealed class ServingOptions
         if (RankTimeout <= TimeSpan.Zero) yield return "RecSys:Serving:RankTimeout must be positive";
         if (RankBatchDelay < TimeSpan.Zero) yield return "RecSys:Serving:RankBatchDelay must not be negative";
         if (RankMaxBatchRows < 1) yield return "RecSys:Serving:RankMaxBatchRows must be at least 1";
-        if (RankConcurrency < 1) yield return "RecSys:Serving:RankConcurrency must be at least 1";
+        if (RankConcurrency is < 1 or > 64) yield return "RecSys:Serving:RankConcurrency must be from 1 to 64";
+        if (TorchThreads is < 1 or > 256) yield return "RecSys:Serving:TorchThreads must be from 1 to 256";
         if (RecentEvents < 1) yield return "RecSys:Serving:RecentEvents must be at least 1";
         if (SeenItems < 1) yield return "RecSys:Serving:SeenItems must be at least 1";
         if (SeenItems < RecentEvents) yield return "RecSys:Serving:SeenItems must be at least RecentEvents (every recent item counts as seen)";
