@@ -16,8 +16,12 @@ public interface IRecallShardGrain : IGrainWithStringKey
     [Alias("Search")]
     Task<ImmutableArray<ShardHits>> SearchAsync(ImmutableArray<ShardQuery> queries);
 
-    /// <summary>Builds the indexes if not built yet; returns the number of items this shard holds per channel.</summary>
-    [Alias("Warm")]
+    /// <summary>
+    /// Builds the indexes if not built yet; returns the number of items this shard holds per channel. Building a
+    /// shard of a million-item catalogue takes minutes on a few cores, far past Orleans' default 30 s response
+    /// timeout, so this call waits up to an hour (the build runs once per activation whatever callers do).
+    /// </summary>
+    [Alias("Warm"), ResponseTimeout("01:00:00")]
     Task<int> WarmAsync();
 }
 
