@@ -7,7 +7,7 @@ namespace RecSys.Grains;
 /// One slice of the item vectors of a model version, held in an HNSW index per vector channel: shard s of N holds
 /// the items whose index i satisfies i mod N = s. The recommender asks every shard in parallel and merges.
 /// Key = <see cref="RecallShardKeys.Of"/> (version, shard, shard count), so a new version or shard count gets fresh
-/// shards and old ones fade out once idle.
+/// shards and old ones deactivate once their silo releases that version.
 /// </summary>
 [Alias("recsys.IRecallShardGrain")]
 public interface IRecallShardGrain : IGrainWithStringKey

@@ -16,19 +16,37 @@ namespace RecSys.Grains;
 /// answers nearest-neighbour queries against it. The indexes are built once per activation, off the grain
 /// scheduler (a million-item catalogue takes seconds); searches run concurrently (the index is thread-safe for
 /// readers), so the grain is reentrant. Placement is random so a version's shards spread over the silos.
+/// A shard is never collected for being idle: rebuilding a million-item shard takes minutes, during which its
+/// channel times out on every request, so a quiet quarter of an hour (Orleans' default collection age) must not
+/// throw it away. It deactivates itself instead once its silo no longer keeps its version (neither the current
+/// nor the previous one, see <see cref="ServingModels"/>).
 /// </summary>
-[Reentrant, RandomPlacement]
+[Reentrant, RandomPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class RecallShardGrain(
     ServingModels models,
     IOptions<ServingOptions> options,
     ILogger<RecallShardGrain> logger) : Grain, IRecallShardGrain
 {
+    private static readonly TimeSpan RetirementCheck = TimeSpan.FromMinutes(1);
+
     private readonly ServingOptions _options = options.Value;
     private Task<Dictionary<string, HnswIndex>>? _indexes;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _indexes = BuildAsync();
+        this.RegisterGrainTimer(RetireIfReleased, RetirementCheck, RetirementCheck);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Deactivates once the build is over and this silo has released (or never loaded) the version.</summary>
+    private Task RetireIfReleased()
+    {
+        var (version, _, _) = RecallShardKeys.Parse(this.GetPrimaryKeyString());
+        if (_indexes is { IsCompleted: true } && !models.Holds(version))
+        {
+            DeactivateOnIdle();
+        }
         return Task.CompletedTask;
     }
 
