@@ -21,9 +21,11 @@ public interface IModelRegistryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Loads <paramref name="version"/> on every silo, warms its recall shards, then makes it active. Throws
-    /// <see cref="ModelVersionException"/> when the version does not exist or a silo cannot load it.
+    /// <see cref="ModelVersionException"/> when the version does not exist or a silo cannot load it. Waits for the
+    /// shards to build (minutes for a million items), so its response timeout is that of
+    /// <see cref="IRecallShardGrain.WarmAsync"/>, not Orleans' default 30 s.
     /// </summary>
-    [Alias("Activate")]
+    [Alias("Activate"), ResponseTimeout("01:00:00")]
     Task<ModelRegistryStatus> ActivateAsync(string version);
 
     /// <summary>A silo reports that it loaded <paramref name="version"/> (or why it could not).</summary>

@@ -7,7 +7,7 @@ namespace RecSys.Grains;
 /// One slice of the item vectors of a model version, held in an HNSW index per vector channel: shard s of N holds
 /// the items whose index i satisfies i mod N = s. The recommender asks every shard in parallel and merges.
 /// Key = <see cref="RecallShardKeys.Of"/> (version, shard, shard count), so a new version or shard count gets fresh
-/// shards and old ones fade out once idle.
+/// shards and old ones deactivate once their silo releases that version.
 /// </summary>
 [Alias("recsys.IRecallShardGrain")]
 public interface IRecallShardGrain : IGrainWithStringKey
@@ -16,8 +16,12 @@ public interface IRecallShardGrain : IGrainWithStringKey
     [Alias("Search")]
     Task<ImmutableArray<ShardHits>> SearchAsync(ImmutableArray<ShardQuery> queries);
 
-    /// <summary>Builds the indexes if not built yet; returns the number of items this shard holds per channel.</summary>
-    [Alias("Warm")]
+    /// <summary>
+    /// Builds the indexes if not built yet; returns the number of items this shard holds per channel. Building a
+    /// shard of a million-item catalogue takes minutes on a few cores, far past Orleans' default 30 s response
+    /// timeout, so this call waits up to an hour (the build runs once per activation whatever callers do).
+    /// </summary>
+    [Alias("Warm"), ResponseTimeout("01:00:00")]
     Task<int> WarmAsync();
 }
 

@@ -16,24 +16,42 @@ namespace RecSys.Grains;
 /// <summary>
 /// Holds shard s of N of every vector channel of one model version in an HNSW index (items i with i mod N = s) and
 /// answers nearest-neighbour queries against it. The indexes are built once per activation, off the grain
-/// scheduler (a million-item catalogue takes seconds); searches run concurrently (the index is thread-safe for
+/// scheduler (seconds for ML-100K, minutes for a million items); searches run concurrently (the index is thread-safe for
 /// readers), so the grain is reentrant. Placement is random so a version's shards spread over the silos. Blocked
 /// items (this silo's <see cref="BlockedItems"/>) are skipped inside the search, like the query's own exclusions,
 /// so they never take a place in the answer; blocking needs no index rebuild.
+/// A shard is never collected for being idle: rebuilding a million-item shard takes minutes, during which its
+/// channel times out on every request, so a quiet quarter of an hour (Orleans' default collection age) must not
+/// throw it away. It deactivates itself instead once its silo no longer keeps its version (neither the current
+/// nor the previous one, see <see cref="ServingModels"/>).
 /// </summary>
-[Reentrant, RandomPlacement]
+[Reentrant, RandomPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class RecallShardGrain(
     ServingModels models,
     BlockedItems blockedItems,
     IOptions<ServingOptions> options,
     ILogger<RecallShardGrain> logger) : Grain, IRecallShardGrain
 {
+    private static readonly TimeSpan RetirementCheck = TimeSpan.FromMinutes(1);
+
     private readonly ServingOptions _options = options.Value;
     private Task<Dictionary<string, ShardIndex>>? _indexes;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _indexes = BuildAsync();
+        this.RegisterGrainTimer(RetireIfReleased, RetirementCheck, RetirementCheck);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Deactivates once the build is over and this silo has released (or never loaded) the version.</summary>
+    private Task RetireIfReleased()
+    {
+        var (version, _, _) = RecallShardKeys.Parse(this.GetPrimaryKeyString());
+        if (_indexes is { IsCompleted: true } && !models.Holds(version))
+        {
+            DeactivateOnIdle();
+        }
         return Task.CompletedTask;
     }
 
