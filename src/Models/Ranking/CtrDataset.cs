@@ -144,8 +144,14 @@ public sealed class CtrDataset
 /// One batch as tensors on the model's device. Sparse [B, S] int64 (0 = unknown), Dense [B, Dn] float32
 /// (standardised), per sequence feature ids [B, L] int64 (0 = padding) and mask [B, L] float32 (1 = real),
 /// Labels [B, T] float32 (null when scoring).
+/// <para>
+/// <see cref="SequenceRows"/> lets rows share a sequence (serving: every candidate of a request has the same
+/// histories): where entry q is set, Sequences[q] and Masks[q] hold one row per distinct sequence [R, L] and the
+/// entry maps each batch row to its sequence row ([B] int64). <see cref="FeatureEmbeddings"/> embeds and pools such a
+/// sequence once per distinct row.
+/// </para>
 /// </summary>
-public sealed record CtrBatch(int Count, Tensor Sparse, Tensor Dense, IReadOnlyList<Tensor> Sequences, IReadOnlyList<Tensor> Masks, Tensor? Labels) : IDisposable
+public sealed record CtrBatch(int Count, Tensor Sparse, Tensor Dense, IReadOnlyList<Tensor> Sequences, IReadOnlyList<Tensor> Masks, Tensor? Labels, IReadOnlyList<Tensor?>? SequenceRows = null) : IDisposable
 {
     public void Dispose()
     {
@@ -154,6 +160,10 @@ public sealed record CtrBatch(int Count, Tensor Sparse, Tensor Dense, IReadOnlyL
         foreach (var t in Sequences.Concat(Masks))
         {
             t.Dispose();
+        }
+        foreach (var t in SequenceRows ?? [])
+        {
+            t?.Dispose();
         }
         Labels?.Dispose();
     }

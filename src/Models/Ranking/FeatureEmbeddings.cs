@@ -122,10 +122,12 @@ public sealed class FeatureEmbeddings : nn.Module<CtrBatch, EmbeddedBatch>
 
     public override EmbeddedBatch forward(CtrBatch batch)
     {
-        var sequences = new Dictionary<string, SequenceEmbedding>(StringComparer.Ordinal);
+        // Each sequence is embedded (and pooled) once per distinct row: per batch row, or once per request when the
+        // batch shares it between rows (CtrBatch.SequenceRows), expanded to batch rows only where it is read.
+        var sequences = new SequenceEmbeddings();
         foreach (var (name, table, index) in _sequences)
         {
-            sequences[name] = new SequenceEmbedding(tables[table].forward(batch.Sequences[index]), batch.Masks[index]); // [B, L, D], [B, L]
+            sequences.Add(name, tables[table].forward(batch.Sequences[index]), batch.Masks[index], batch.SequenceRows?[index]); // [R, L, D], [R, L]
         }
         var fields = new Tensor[_fields.Count];
         for (var f = 0; f < _fields.Count; f++)
@@ -133,9 +135,10 @@ public sealed class FeatureEmbeddings : nn.Module<CtrBatch, EmbeddedBatch>
             var (name, table, column, isSequence) = _fields[f];
             if (isSequence)
             {
-                var (embeddings, mask) = sequences[name];
-                var total = (embeddings * mask.unsqueeze(-1)).sum(1);                 // [B, D]
-                fields[f] = total / mask.sum(1, keepdim: true).clamp_min(1.0.Held()); // masked mean; empty → 0
+                var (embeddings, mask, rows) = sequences.Compact(name);
+                var total = (embeddings * mask.unsqueeze(-1)).sum(1);                 // [R, D]
+                var mean = total / mask.sum(1, keepdim: true).clamp_min(1.0.Held()); // masked mean; empty → 0
+                fields[f] = rows is null ? mean : mean.index_select(0, rows);          // [B, D]
             }
             else
             {
@@ -144,5 +147,59 @@ public sealed class FeatureEmbeddings : nn.Module<CtrBatch, EmbeddedBatch>
         }
         var stacked = fields.Length > 0 ? stack(fields, 1) : zeros([batch.Count, 0, Dimension], device: batch.Dense.device); // [B, F, D]
         return new EmbeddedBatch(stacked, batch.Dense, FieldNames, sequences);
+    }
+
+    /// <summary>
+    /// The embedded sequences of a batch by name, each [B, L, D] with its mask [B, L] when read; a sequence shared
+    /// between rows is kept per distinct row and expanded to batch rows on first read (most models only pool them).
+    /// </summary>
+    private sealed class SequenceEmbeddings : IReadOnlyDictionary<string, SequenceEmbedding>
+    {
+        private readonly Dictionary<string, (Tensor Embeddings, Tensor Mask, Tensor? Rows)> _compact = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SequenceEmbedding> _expanded = new(StringComparer.Ordinal);
+
+        public void Add(string name, Tensor embeddings, Tensor mask, Tensor? rows) => _compact[name] = (embeddings, mask, rows);
+
+        public (Tensor Embeddings, Tensor Mask, Tensor? Rows) Compact(string name) => _compact[name];
+
+        public SequenceEmbedding this[string key]
+        {
+            get
+            {
+                if (!_expanded.TryGetValue(key, out var value))
+                {
+                    var (embeddings, mask, rows) = _compact[key];
+                    value = rows is null
+                        ? new SequenceEmbedding(embeddings, mask)
+                        : new SequenceEmbedding(embeddings.index_select(0, rows), mask.index_select(0, rows));
+                    _expanded[key] = value;
+                }
+                return value;
+            }
+        }
+
+        public IEnumerable<string> Keys => _compact.Keys;
+
+        public IEnumerable<SequenceEmbedding> Values => Keys.Select(k => this[k]);
+
+        public int Count => _compact.Count;
+
+        public bool ContainsKey(string key) => _compact.ContainsKey(key);
+
+        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SequenceEmbedding value)
+        {
+            if (!_compact.ContainsKey(key))
+            {
+                value = null;
+                return false;
+            }
+            value = this[key];
+            return true;
+        }
+
+        public IEnumerator<KeyValuePair<string, SequenceEmbedding>> GetEnumerator() =>
+            Keys.Select(k => new KeyValuePair<string, SequenceEmbedding>(k, this[k])).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

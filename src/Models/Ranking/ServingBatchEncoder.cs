@@ -5,8 +5,9 @@ namespace RecSys.Models.Ranking;
 /// <summary>
 /// Encodes serving requests straight into one <see cref="CtrBatch"/>, with the values <see cref="CtrDatasetBuilder"/>
 /// and <see cref="CtrDataset.Batch"/> would give (tested), but in a single pass: the columns that describe the user
-/// and the time (ids, demographics, statistics, the three histories) are encoded once per request and copied to its
-/// other candidates' rows, and only the item columns are encoded per candidate. Training's builder re-encodes every
+/// and the time (ids, demographics, statistics) are encoded once per request and copied to its other candidates'
+/// rows, only the item columns are encoded per candidate, and the histories are sent once per request
+/// (<see cref="CtrBatch.SequenceRows"/>), so they are embedded and pooled once per request, not once per candidate. Training's builder re-encodes every
 /// history for every row, then copies the rows twice more (into a dataset, then into the batch), which was a third of
 /// a serving call's time.
 /// </summary>
@@ -45,17 +46,21 @@ internal sealed class ServingBatchEncoder
         var (s, d) = (_sparse.Length, _dense.Length);
         var sparse = new long[rows * s];
         var dense = new float[rows * d];
+        // Item sequences have a row per candidate; user sequences (the histories) one row per request, shared.
         var ids = new long[_sequences.Length][];
         var masks = new float[_sequences.Length][];
         for (var q = 0; q < _sequences.Length; q++)
         {
-            ids[q] = new long[rows * _sequences[q].MaxLength];
-            masks[q] = new float[rows * _sequences[q].MaxLength];
+            var sequenceRows = _sequenceOfItem[q] ? rows : requests.Count;
+            ids[q] = new long[sequenceRows * _sequences[q].MaxLength];
+            masks[q] = new float[sequenceRows * _sequences[q].MaxLength];
         }
+        var requestOfRow = new long[rows];
         Span<int> encoded = stackalloc int[_maxSequence];
         var row = 0;
-        foreach (var request in requests)
+        for (var r = 0; r < requests.Count; r++)
         {
+            var request = requests[r];
             var user = request.User;
             var us = user.Statistics;
             var time = FeatureValues.Time(request.Timestamp);
@@ -80,32 +85,36 @@ internal sealed class ServingBatchEncoder
                         ? dense[first * d + c]
                         : (FeatureValues.Dense(_dense[c].Name, us, item.Statistics, recall) - _dense[c].Mean) / _dense[c].Std;
                 }
+                requestOfRow[row] = r;
                 for (var q = 0; q < _sequences.Length; q++)
                 {
-                    var length = _sequences[q].MaxLength;
                     if (perRequest && !_sequenceOfItem[q])
                     {
-                        Array.Copy(ids[q], first * length, ids[q], row * length, length);
-                        Array.Copy(masks[q], first * length, masks[q], row * length, length);
-                        continue;
+                        continue; // the request's row, written for its first candidate
                     }
+                    var length = _sequences[q].MaxLength;
+                    var at = (_sequenceOfItem[q] ? row : r) * length;
                     var real = FeatureValues.Encode(_sequences[q], FeatureValues.Sequence(_sequences[q].Name, item, history, liked, disliked), encoded);
                     for (var k = 0; k < real; k++)
                     {
-                        ids[q][row * length + k] = encoded[k];
-                        masks[q][row * length + k] = 1;
+                        ids[q][at + k] = encoded[k];
+                        masks[q][at + k] = 1;
                     }
                 }
             }
         }
         var sequences = new Tensor[_sequences.Length];
         var sequenceMasks = new Tensor[_sequences.Length];
+        var sequenceRowsOf = new Tensor?[_sequences.Length];
+        var shared = _sequenceOfItem.Contains(false) ? tensor(requestOfRow, [rows], device: device) : null;
         for (var q = 0; q < _sequences.Length; q++)
         {
-            sequences[q] = tensor(ids[q], [rows, _sequences[q].MaxLength], device: device);
-            sequenceMasks[q] = tensor(masks[q], [rows, _sequences[q].MaxLength], device: device);
+            var sequenceRows = _sequenceOfItem[q] ? rows : requests.Count;
+            sequences[q] = tensor(ids[q], [sequenceRows, _sequences[q].MaxLength], device: device);
+            sequenceMasks[q] = tensor(masks[q], [sequenceRows, _sequences[q].MaxLength], device: device);
+            sequenceRowsOf[q] = _sequenceOfItem[q] ? null : shared;
         }
-        return new CtrBatch(rows, tensor(sparse, [rows, s], device: device), tensor(dense, [rows, d], device: device), sequences, sequenceMasks, null);
+        return new CtrBatch(rows, tensor(sparse, [rows, s], device: device), tensor(dense, [rows, d], device: device), sequences, sequenceMasks, null, sequenceRowsOf);
     }
 
     private static ReadOnlySpan<int> Span(IReadOnlyList<int>? values) => values switch
