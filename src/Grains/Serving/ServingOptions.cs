@@ -62,8 +62,12 @@ public sealed class ServingOptions
     /// <summary>(int) Candidates the trending channel contributes at most.</summary>
     public int TrendingQuota { get; set; } = 40;
 
-    /// <summary>(int) Candidates ranked per request at most (the merged union is cut to this).</summary>
-    public int MaxCandidates { get; set; } = 200;
+    /// <summary>
+    /// (int) Candidates ranked per request at most (the merged union is cut to this, taking the channels' best in
+    /// turns). 100, not the ~150 the default quotas merge to: DIN's cost is per candidate, and on a two-core silo at
+    /// 500 requests/s the full union gave p99 73 ms where 100 gave 34 ms (docs/benchmarks.md).
+    /// </summary>
+    public int MaxCandidates { get; set; } = 100;
 
     /// <summary>(TimeSpan) A recall channel that has not answered by then is left out of the answer.</summary>
     public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromMilliseconds(40);
@@ -77,8 +81,12 @@ public sealed class ServingOptions
     /// <summary>(int) Candidate rows per forward pass at most.</summary>
     public int RankMaxBatchRows { get; set; } = 2048;
 
-    /// <summary>(int) Forward passes running at once per silo (ranking workers; each holds its own copy of the ranker).</summary>
-    public int RankConcurrency { get; set; } = 1;
+    /// <summary>
+    /// (int) Forward passes running at once per silo (ranking workers; each holds its own copy of the ranker). Two
+    /// where there are two cores: one worker encodes while the other runs its pass, and under load both run passes
+    /// (docs/benchmarks.md compares one and two on two cores); more take the cores the rest of the request path needs.
+    /// </summary>
+    public int RankConcurrency { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
 
     /// <summary>
     /// (int) libtorch intra-op threads per forward pass, set once per process. 1 by default: a serving process runs
