@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using RecSys.Ann.Benchmarks;
 using RecSys.Models.Artifacts;
 using RecSys.Models.Data;
 using RecSys.Models.Ranking;
-using RecSys.Ranking.Benchmarks;
 using static TorchSharp.torch;
 
 // Scores synthetic serving requests (one user, H history items, C candidates each) with a saved ranker, R requests

@@ -17,7 +17,7 @@ public sealed class DashboardTests : IAsyncLifetime
 {
     private readonly RecSysApiFactory _factory = new(new Dictionary<string, string?>
     {
-        ["RecSys:Models:Artifacts"] = CopyOfTrainedModels(),
+        ["RecSys:Models:Artifacts"] = ServingApi.CopyOfTrainedModels("recsys-dashboard-api-"),
         ["RecSys:Models:PollInterval"] = "00:00:00.200",
     });
 
@@ -26,12 +26,7 @@ public sealed class DashboardTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _client = await _factory.CreateReadyClientAsync();
-        // The newest compatible version on disk is activated at start-up; the silo swaps to it on its next poll.
-        await Eventually.TrueAsync(async () => (await ActiveVersionAsync()) is not null, TimeSpan.FromSeconds(60), "a version is active");
-        await Eventually.TrueAsync(
-            async () => (await _client.GetFromJsonAsync<JsonElement>("/v1/users/nobody/recommendations")).GetProperty("modelVersion").GetString() == await ActiveVersionAsync(),
-            TimeSpan.FromSeconds(30),
-            "answers from the active version");
+        await ServingApi.WaitUntilServingAsync(_client);
     }
 
     public async Task DisposeAsync()
@@ -78,12 +73,7 @@ public sealed class DashboardTests : IAsyncLifetime
         }
     }
 
-    private async Task<string?> ActiveVersionAsync()
-    {
-        using var doc = JsonDocument.Parse(await _client.GetStringAsync("/v1/admin/models"));
-        var active = doc.RootElement.GetProperty("status").GetProperty("active");
-        return active.ValueKind == JsonValueKind.Null ? null : active.GetString();
-    }
+    private Task<string?> ActiveVersionAsync() => ServingApi.ActiveVersionAsync(_client);
 
     private static bool IsServingSeries(string series) => !series.StartsWith(GrafanaDashboard.EventLogSeriesPrefix, StringComparison.Ordinal);
 
@@ -93,12 +83,6 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
     }
 
-    private static string CopyOfTrainedModels()
-    {
-        var copy = Path.Combine(Path.GetTempPath(), "recsys-dashboard-api-" + Guid.NewGuid().ToString("N")[..8]);
-        TrainedModels.CopyFolder(TrainedModels.Folder(), copy);
-        return copy;
-    }
 }
 
 /// <summary>deploy/grafana/dashboards/recsys-overview.json as a file: what Grafana needs to import and draw it.</summary>

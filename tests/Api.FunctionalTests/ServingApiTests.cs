@@ -14,7 +14,7 @@ public sealed class ServingApiTests : IAsyncLifetime
 {
     private readonly RecSysApiFactory _factory = new(new Dictionary<string, string?>
     {
-        ["RecSys:Models:Artifacts"] = CopyOfTrainedModels(),
+        ["RecSys:Models:Artifacts"] = ServingApi.CopyOfTrainedModels("recsys-serving-api-"),
         ["RecSys:Models:PollInterval"] = "00:00:00.200",
         // These tests are about correctness (which version answers, what is filtered), not latency: the suite runs
         // test projects side by side on two cores, where a 40 ms channel deadline can pass while a model trains
@@ -28,13 +28,7 @@ public sealed class ServingApiTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _client = await _factory.CreateReadyClientAsync();
-        // The newest compatible version on disk is activated at start-up.
-        await Eventually.TrueAsync(async () => (await ActiveVersionAsync()) is not null, TimeSpan.FromSeconds(60), "a version is active");
-        // The silo swaps its models on its next poll of the registry.
-        await Eventually.TrueAsync(
-            async () => (await _client.GetFromJsonAsync<JsonElement>("/v1/users/nobody/recommendations")).GetProperty("modelVersion").GetString() == await ActiveVersionAsync(),
-            TimeSpan.FromSeconds(30),
-            "answers from the active version");
+        await ServingApi.WaitUntilServingAsync(_client);
     }
 
     public async Task DisposeAsync()
@@ -43,19 +37,8 @@ public sealed class ServingApiTests : IAsyncLifetime
         await _factory.DisposeAsync();
     }
 
-    private static string CopyOfTrainedModels()
-    {
-        var copy = Path.Combine(Path.GetTempPath(), "recsys-serving-api-" + Guid.NewGuid().ToString("N")[..8]);
-        TrainedModels.CopyFolder(TrainedModels.Folder(), copy);
-        return copy;
-    }
 
-    private async Task<string?> ActiveVersionAsync()
-    {
-        using var doc = JsonDocument.Parse(await _client.GetStringAsync("/v1/admin/models"));
-        var active = doc.RootElement.GetProperty("status").GetProperty("active");
-        return active.ValueKind == JsonValueKind.Null ? null : active.GetString();
-    }
+    private Task<string?> ActiveVersionAsync() => ServingApi.ActiveVersionAsync(_client);
 
     private async Task PostAsync(string path, object body)
     {
