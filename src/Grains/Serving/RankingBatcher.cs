@@ -87,19 +87,17 @@ public sealed class RankingBatcher : IDisposable
                 var deadline = long.MaxValue; // set when the first live request is taken
                 while (rows < _options.RankMaxBatchRows)
                 {
+                    // The first request is awaited; more are awaited until the gathering delay is over, and after
+                    // it only those already queued are taken (a backlog is scored in full passes).
                     var wait = Timeout.Infinite;
                     if (batch.Count > 0)
                     {
                         var remaining = deadline - Stopwatch.GetTimestamp();
-                        if (remaining <= 0)
-                        {
-                            break;
-                        }
-                        wait = (int)Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency);
+                        wait = remaining <= 0 ? 0 : (int)Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency);
                     }
                     if (!_queue.TryTake(out var next, wait, stop))
                     {
-                        break; // the gathering delay is over, or the queue was closed
+                        break; // nothing more within the delay, or the queue was closed
                     }
                     if (Stopwatch.GetTimestamp() > next.Expires)
                     {
