@@ -65,7 +65,7 @@ public sealed class ServingOptions
     /// <summary>
     /// (int) Candidates ranked per request at most (the merged union is cut to this, taking the channels' best in
     /// turns). 100, not the ~150 the default quotas merge to: DIN's cost is per candidate, and on a two-core silo at
-    /// 500 requests/s the full union gave p99 73 ms where 100 gave 34 ms (docs/benchmarks.md).
+    /// 500 requests/s the full union took p99 past the 50 ms bar where 100 stayed well under it (docs/benchmarks.md).
     /// </summary>
     public int MaxCandidates { get; set; } = 100;
 
