@@ -76,13 +76,11 @@ foreach (var perPass in requestsPerPass)
         call += ThreadClock.Now() - started;
         rows += batches[p].Sum(r => r.Candidates.Count);
     }
-    // The forward pass alone, on batches encoded beforehand (as CandidateScorer encodes them).
+    // The forward pass alone, on batches the scorer encoded beforehand.
     for (var p = 5; p < batches.Length; p++)
     {
-        var data = Encode(batches[p]);
-        var all = Enumerable.Range(0, data.Count).ToArray();
         using var scope = NewDisposeScope();
-        var batch = data.Batch(all, ranker.Device, withLabels: false);
+        var batch = scorer.Encode(batches[p]);
         var started = ThreadClock.Now();
         ranker.Predict(batch);
         forward += ThreadClock.Now() - started;
@@ -113,21 +111,6 @@ int[] Distinct(int count)
         chosen.Add(random.Next(items.Count));
     }
     return [.. chosen];
-}
-
-CtrDataset Encode(RankingRequest[] requests)
-{
-    var builder = new CtrDatasetBuilder(features.Map);
-    Span<float> labels = stackalloc float[features.Map.Tasks.Count];
-    foreach (var r in requests)
-    {
-        for (var n = 0; n < r.Candidates.Count; n++)
-        {
-            builder.Add(r.User, features.Items[r.Candidates[n]], r.Timestamp, [.. r.History], labels, 0, liked: [.. r.Liked!], disliked: [.. r.Disliked!],
-                recall: r.RecallScores is { } s ? (s[n], n) : null);
-        }
-    }
-    return builder.Build();
 }
 
 static int Positive(string name, string value) =>

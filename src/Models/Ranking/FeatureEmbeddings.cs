@@ -10,6 +10,38 @@ namespace RecSys.Models.Ranking;
 public sealed record SequenceEmbedding(Tensor Embeddings, Tensor Mask);
 
 /// <summary>
+/// The embedded sequences of a batch by name, each [B, L, D] with its mask [B, L] when read. A sequence the batch
+/// shares between rows (<see cref="CtrBatch.SequenceRows"/>) is kept per distinct row and expanded to batch rows on
+/// first read: most models only pool sequences, which <see cref="FeatureEmbeddings"/> does on the distinct rows.
+/// </summary>
+public sealed class SequenceEmbeddings
+{
+    private readonly Dictionary<string, (Tensor Embeddings, Tensor Mask, Tensor? Rows)> _compact = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SequenceEmbedding> _expanded = new(StringComparer.Ordinal);
+
+    public SequenceEmbedding this[string name]
+    {
+        get
+        {
+            if (!_expanded.TryGetValue(name, out var value))
+            {
+                var (embeddings, mask, rows) = _compact.TryGetValue(name, out var found) ? found : throw new KeyNotFoundException($"no sequence '{name}'; sequences are {string.Join(", ", _compact.Keys)}");
+                value = rows is null
+                    ? new SequenceEmbedding(embeddings, mask)
+                    : new SequenceEmbedding(embeddings.index_select(0, rows), mask.index_select(0, rows));
+                _expanded[name] = value;
+            }
+            return value;
+        }
+    }
+
+    internal void Add(string name, Tensor embeddings, Tensor mask, Tensor? rows) => _compact[name] = (embeddings, mask, rows);
+
+    /// <summary>Embeddings [R, L, D] and mask [R, L] per distinct row, and the row map [B] (null: R = B).</summary>
+    internal (Tensor Embeddings, Tensor Mask, Tensor? Rows) Compact(string name) => _compact[name];
+}
+
+/// <summary>
 /// What <see cref="FeatureEmbeddings"/> gives a model for one batch.
 /// <list type="bullet">
 /// <item><see cref="Fields"/> [B, F, D]: one embedding per sparse feature and per pooled sequence feature, in
@@ -19,7 +51,7 @@ public sealed record SequenceEmbedding(Tensor Embeddings, Tensor Mask);
 /// (DIN reads hist_item_id here).</item>
 /// </list>
 /// </summary>
-public sealed record EmbeddedBatch(Tensor Fields, Tensor Dense, IReadOnlyList<string> FieldNames, IReadOnlyDictionary<string, SequenceEmbedding> Sequences)
+public sealed record EmbeddedBatch(Tensor Fields, Tensor Dense, IReadOnlyList<string> FieldNames, SequenceEmbeddings Sequences)
 {
     /// <summary>[B, F·D + Dn]: flattened fields then dense values, the input of a DNN tower.</summary>
     public Tensor Flat() => cat([Fields.flatten(1), Dense], 1);
@@ -147,59 +179,5 @@ public sealed class FeatureEmbeddings : nn.Module<CtrBatch, EmbeddedBatch>
         }
         var stacked = fields.Length > 0 ? stack(fields, 1) : zeros([batch.Count, 0, Dimension], device: batch.Dense.device); // [B, F, D]
         return new EmbeddedBatch(stacked, batch.Dense, FieldNames, sequences);
-    }
-
-    /// <summary>
-    /// The embedded sequences of a batch by name, each [B, L, D] with its mask [B, L] when read; a sequence shared
-    /// between rows is kept per distinct row and expanded to batch rows on first read (most models only pool them).
-    /// </summary>
-    private sealed class SequenceEmbeddings : IReadOnlyDictionary<string, SequenceEmbedding>
-    {
-        private readonly Dictionary<string, (Tensor Embeddings, Tensor Mask, Tensor? Rows)> _compact = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, SequenceEmbedding> _expanded = new(StringComparer.Ordinal);
-
-        public void Add(string name, Tensor embeddings, Tensor mask, Tensor? rows) => _compact[name] = (embeddings, mask, rows);
-
-        public (Tensor Embeddings, Tensor Mask, Tensor? Rows) Compact(string name) => _compact[name];
-
-        public SequenceEmbedding this[string key]
-        {
-            get
-            {
-                if (!_expanded.TryGetValue(key, out var value))
-                {
-                    var (embeddings, mask, rows) = _compact[key];
-                    value = rows is null
-                        ? new SequenceEmbedding(embeddings, mask)
-                        : new SequenceEmbedding(embeddings.index_select(0, rows), mask.index_select(0, rows));
-                    _expanded[key] = value;
-                }
-                return value;
-            }
-        }
-
-        public IEnumerable<string> Keys => _compact.Keys;
-
-        public IEnumerable<SequenceEmbedding> Values => Keys.Select(k => this[k]);
-
-        public int Count => _compact.Count;
-
-        public bool ContainsKey(string key) => _compact.ContainsKey(key);
-
-        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SequenceEmbedding value)
-        {
-            if (!_compact.ContainsKey(key))
-            {
-                value = null;
-                return false;
-            }
-            value = this[key];
-            return true;
-        }
-
-        public IEnumerator<KeyValuePair<string, SequenceEmbedding>> GetEnumerator() =>
-            Keys.Select(k => new KeyValuePair<string, SequenceEmbedding>(k, this[k])).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -43,8 +43,36 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
     /// </summary>
     public float[][] Score(IReadOnlyList<RankingRequest> requests)
     {
+        var results = new float[requests.Count][];
+        if (requests.All(r => r.Candidates.Count == 0))
+        {
+            Array.Fill(results, []);
+            return results;
+        }
+        float[] scores;
+        using (var scope = NewDisposeScope())
+        {
+            scores = Ranker.Predict(Encode(requests));
+        }
+        var tasks = Features.Map.Tasks.Count;
+        var offset = 0;
+        for (var r = 0; r < requests.Count; r++)
+        {
+            var length = requests[r].Candidates.Count * tasks;
+            results[r] = scores.AsSpan(offset, length).ToArray();
+            offset += length;
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The batch <see cref="Score(IReadOnlyList{RankingRequest})"/> feeds the ranker: one row per candidate, requests
+    /// in order, on the ranker's device (the tensors belong to the caller's dispose scope). Checks every candidate
+    /// index and, for rankers that read them, the recall scores.
+    /// </summary>
+    public CtrBatch Encode(IReadOnlyList<RankingRequest> requests)
+    {
         var needsRecall = Features.Map.Contains(FeatureNames.RecallScore);
-        var rows = 0;
         foreach (var request in requests)
         {
             if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
@@ -58,28 +86,8 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
                     throw new ArgumentOutOfRangeException(nameof(requests), candidate, $"candidate outside the model's {Features.Items.Count} items");
                 }
             }
-            rows += request.Candidates.Count;
         }
-        var results = new float[requests.Count][];
-        if (rows == 0)
-        {
-            Array.Fill(results, []);
-            return results;
-        }
-        float[] scores;
-        using (var scope = NewDisposeScope())
-        {
-            scores = Ranker.Predict(_encoder.Encode(requests, Features.Items, Ranker.Device));
-        }
-        var tasks = Features.Map.Tasks.Count;
-        var offset = 0;
-        for (var r = 0; r < requests.Count; r++)
-        {
-            var length = requests[r].Candidates.Count * tasks;
-            results[r] = scores.AsSpan(offset, length).ToArray();
-            offset += length;
-        }
-        return results;
+        return _encoder.Encode(requests, Features.Items, Ranker.Device);
     }
 
     /// <summary>Probabilities of one task (default task 0, click/engagement), candidates in request order.</summary>
