@@ -22,6 +22,7 @@ public sealed class StartupTests
     [InlineData("--RecSys:Serving:PopularityHalfLife", "soon")]
     [InlineData("--RecSys:Serving:SeenItems", "10")]
     [InlineData("--advertised-address", "somewhere")]
+    [InlineData("--train", "gru4rec,nosuchmodel")]
     public async Task Bad_arguments_exit_with_code_2(string option, string value)
     {
         var exitCode = await RecSysApi.RunAsync([option, value, "--urls", "http://127.0.0.1:0"]);

@@ -1,3 +1,6 @@
+using RecSys.Models.Ranking;
+using RecSys.Models.Recall;
+
 namespace RecSys.Grains.Serving;
 
 /// <summary>
@@ -59,11 +62,20 @@ public sealed class ModelLifecycleOptions
         string? problem = null;
         try
         {
+            // Settings for a model that is not trained are its defaults for when it is (e.g. --train gru4rec keeps
+            // din.epochs=3 unused); a name that is no model at all is a typo.
             foreach (var model in ParseTrainSettings().Keys)
             {
-                if (TrainModels.Count > 0 && !TrainModels.Contains(model))
+                if (!RecommenderCatalog.Contains(model) && !RankerCatalog.Contains(model))
                 {
-                    problem = $"RecSys:Models:TrainSettings names '{model}', which is not in RecSys:Models:Train ({Train})";
+                    problem = $"RecSys:Models:TrainSettings names '{model}', which is no model (see 'recsys models')";
+                }
+            }
+            foreach (var model in TrainModels)
+            {
+                if (!RecommenderCatalog.Contains(model) && !RankerCatalog.Contains(model))
+                {
+                    problem = $"--train names '{model}', which is no model; known: {string.Join(", ", RecommenderCatalog.Names.Concat(RankerCatalog.Names))}";
                 }
             }
         }
