@@ -12,20 +12,34 @@ namespace RecSys.Grains;
 /// them. Every accepted batch is persisted before the call returns, so an acknowledged event survives a silo
 /// restart; the vectors are derived from the history and recomputed after a restart or a model swap.
 /// </summary>
+/// <remarks>
+/// A user the loaded dataset knows starts with its dataset history (<paramref name="datasetHistories"/>; null for
+/// sessions, which a dataset does not hold): merged in on first use once the silo has loaded the dataset, before any
+/// event posted live, and not persisted until the next accepted event writes the state anyway. An event the dataset
+/// already holds for this user (same item, same second) is a duplicate, so posting the loaded history again to make
+/// users "live" does not double it.
+/// </remarks>
 public abstract class HistoryGrain(
     IPersistentState<UserState> state,
     ServingModels models,
-    IOptions<ServingOptions> options) : Grain, IHistoryGrain
+    IOptions<ServingOptions> options,
+    DatasetHistories? datasetHistories = null) : Grain, IHistoryGrain
 {
     private readonly ServingOptions _options = options.Value;
     private readonly LiveVectors _vectors = new();
 
     public async Task<ImmutableArray<UserEvent>> RecordAsync(ImmutableArray<UserEvent> events)
     {
+        SeedFromDataset();
         var s = state.State;
         var accepted = ImmutableArray.CreateBuilder<UserEvent>(events.Length);
+        var key = this.GetPrimaryKeyString();
         foreach (var e in events)
         {
+            if (s.DatasetFingerprint is not null && datasetHistories!.Contains(key, e.ItemId, e.Timestamp))
+            {
+                continue;
+            }
             if (e.EventId is { } eventId && !BoundedIds.Add(s.EventIds, s.EventIdIndex, eventId, _options.RememberedEventIds))
             {
                 continue;
@@ -62,6 +76,7 @@ public abstract class HistoryGrain(
 
     public Task<UserSnapshot> GetSnapshotAsync()
     {
+        SeedFromDataset();
         var s = state.State;
         var current = models.Current;
         var vectors = _vectors.Get(current, s.Recent);
@@ -73,6 +88,42 @@ public abstract class HistoryGrain(
             s.LastEventAt,
             current?.Version,
             vectors));
+    }
+
+    /// <summary>
+    /// Merges the loaded dataset's history of this user into the state, once: dataset events first (they are older),
+    /// then whatever was recorded live before the dataset was loaded.
+    /// </summary>
+    private void SeedFromDataset()
+    {
+        var s = state.State;
+        if (datasetHistories is null || s.DatasetFingerprint is not null || datasetHistories.Get(this.GetPrimaryKeyString()) is not { } history)
+        {
+            return;
+        }
+        s.DatasetFingerprint = datasetHistories.Fingerprint;
+        if (history.Count == 0)
+        {
+            return;
+        }
+        var live = s.Recent.ToList();
+        var liveCount = s.TotalEvents;
+        var firstLive = s.FirstEventAt;
+        s.Recent.Clear();
+        s.Seen.Clear();
+        s.SeenIndex.Clear();
+        s.TotalEvents = 0;
+        s.FirstEventAt = null;
+        s.LastEventAt = null;
+        foreach (var e in history.Concat(live))
+        {
+            Append(s, e);
+        }
+        s.TotalEvents = history.Count + liveCount;
+        if (firstLive is { } first && first < s.FirstEventAt)
+        {
+            s.FirstEventAt = first;
+        }
     }
 
     private void Append(UserState s, UserEvent e)

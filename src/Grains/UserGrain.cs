@@ -4,14 +4,15 @@ using RecSys.Grains.Serving;
 
 namespace RecSys.Grains;
 
-/// <summary>Live state of one user (see <see cref="HistoryGrain"/>). Key = user id.</summary>
+/// <summary>Live state of one user (see <see cref="HistoryGrain"/>), starting from its history in the loaded dataset. Key = user id.</summary>
 // Many small, uniform grains: spread them evenly over the silos by id hash rather than the default
 // resource-optimized placement, which keeps them on the calling silo until load builds up.
 [HashBasedPlacement]
 public sealed class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
     ServingModels models,
-    IOptions<ServingOptions> options) : HistoryGrain(state, models, options), IUserGrain
+    IOptions<ServingOptions> options,
+    DatasetHistories datasetHistories) : HistoryGrain(state, models, options, datasetHistories), IUserGrain
 {
 }
 

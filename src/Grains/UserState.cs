@@ -27,6 +27,13 @@ public sealed class UserState
     [Id(5)]
     public DateTimeOffset? LastEventAt { get; set; }
 
+    /// <summary>
+    /// The fingerprint of the loaded dataset whose history of this user was merged into this state, or null if none
+    /// was (yet): a user is seeded from the dataset once.
+    /// </summary>
+    [Id(6)]
+    public string? DatasetFingerprint { get; set; }
+
     // Lookup indexes derived from the lists above; neither serializer sees non-public members.
     [NonSerialized]
     private HashSet<string>? _seenIndex;

@@ -40,6 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             host.Services.AddSingleton(models);
             host.Services.AddSingleton<RankingBatcher>();
+            host.Services.AddSingleton<DatasetHistories>();
             host.Services.AddBlockedItems();
             host.Services.AddSingleton(TimeProvider.System);
             host.Services.Configure<ServingOptions>(o =>

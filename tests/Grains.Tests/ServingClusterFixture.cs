@@ -48,6 +48,7 @@ public sealed class ServingClusterFixture : IAsyncLifetime
             host.Services.AddSingleton(Options.Create(serving));
             host.Services.AddSingleton(Options.Create(new ModelLifecycleOptions { Artifacts = Artifacts }));
             host.Services.AddSingleton<RankingBatcher>();
+            host.Services.AddSingleton<DatasetHistories>();
             host.Services.AddBlockedItems();
             host.Services.AddSingleton(sp =>
             {

@@ -215,6 +215,7 @@ public static class RecSysHostingExtensions
         builder.Services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.Section));
         builder.Services.Configure<ModelLifecycleOptions>(builder.Configuration.GetSection(ModelLifecycleOptions.Section));
         builder.Services.AddSingleton<ServingModels>();
+        builder.Services.AddSingleton<DatasetHistories>();
         builder.Services.AddSingleton<RankingBatcher>();
         builder.Services.AddSingleton<ServingReadiness>();
         builder.Services.AddBlockedItems();

@@ -22,6 +22,7 @@ namespace RecSys.Silo.StartupTasks;
 internal sealed partial class ModelBootstrapper(
     DatasetSpec spec,
     ServingModels models,
+    DatasetHistories datasetHistories,
     ServingReadiness readiness,
     IGrainFactory grains,
     ILocalSiloDetails silo,
@@ -42,6 +43,8 @@ internal sealed partial class ModelBootstrapper(
             readiness.Report($"loading {spec}");
             dataset = await Task.Run(() => spec.Load(), stoppingToken);
             LogLoaded(logger, dataset.Name, dataset.UserCount, dataset.ItemCount, dataset.Interactions.Length, watch.ElapsedMilliseconds);
+            // The dataset's users are live from now on: each user grain starts from its dataset history.
+            datasetHistories.Use(dataset);
 
             readiness.Report("building models");
             var itemCf = await Task.Run(() => ItemCfModel.Build(dataset), stoppingToken);
