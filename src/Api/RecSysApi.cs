@@ -20,33 +20,44 @@ public static class RecSysApi
         WebApplication app;
         try
         {
-            var builder = WebApplication.CreateBuilder(args);
-            builder.AddRecSysCommandLine(args);
-            var options = builder.Configuration.GetRecSysOptions();
-            if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-            {
-                builder.WebHost.UseUrls(DefaultUrl);
-            }
-            if (options.HostRole == HostRole.Client)
-            {
-                builder.AddRecSysClient();
-            }
-            else
-            {
-                builder.AddRecSysSilo();
-            }
-            builder.AddRecSysTelemetry();
-            builder.AddRecSysApi();
-            app = builder.Build();
+            app = Build(args);
         }
         catch (RecSysConfigurationException ex)
         {
             await Console.Error.WriteLineAsync("recsys: " + ex.Message);
             return 2;
         }
-
-        app.UseRecSysApi();
         return await HostRunner.RunAsync(app, "recsys");
+    }
+
+    /// <summary>
+    /// The Api host for <paramref name="args"/>, not yet started. <paramref name="configure"/> runs last, so it may
+    /// replace services (an evaluation host serves a dataset already in memory). Throws
+    /// <see cref="RecSysConfigurationException"/> for bad arguments.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddRecSysCommandLine(args);
+        var options = builder.Configuration.GetRecSysOptions();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+        if (options.HostRole == HostRole.Client)
+        {
+            builder.AddRecSysClient();
+        }
+        else
+        {
+            builder.AddRecSysSilo();
+        }
+        builder.AddRecSysTelemetry();
+        builder.AddRecSysApi();
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.UseRecSysApi();
+        return app;
     }
 
     /// <summary>Services of the HTTP surface.</summary>
@@ -60,7 +71,10 @@ public static class RecSysApi
             kestrel.Limits.MaxRequestBodySize = RequestValidation.MaxBodyBytes);
         builder.Services.AddSingleton<EventIngestor>();
         builder.AddRecSysEventLog();
-        builder.Services.AddHostedService<StartupBanner>();
+        if (builder.Configuration.GetRecSysOptions().Banner)
+        {
+            builder.Services.AddHostedService<StartupBanner>();
+        }
         return builder;
     }
 

@@ -44,6 +44,16 @@ public static class CliApp
                                           [--users 1000] [--write-ratio 0.1] [--like-ratio 0] (share of writes
                                           that are likes, not clicks) [--count 10] [--max-in-flight 1024]
                                           [--json]; prints p50/p95/p99/max latency, throughput and errors
+          replay-eval --data <spec>       served (prequential) evaluation of the whole serving path: the data split by
+                                          [--protocol temporal|loo] (default temporal, --test-share 0.2), the service
+                                          started on the training part in this process (or --url <api> started on
+                                          the part --export-train <folder> writes), the held-out events replayed in
+                                          time order: recommendations (--k 10) before each, the event after; prints
+                                          HR, MRR, nDCG, coverage, degraded answers, errors and latency.
+                                          [--variant "name: key=value; ..."]... serving configurations compared in
+                                          one run (e.g. "no ranker: RecSys:Serving:Ranker=none"), [--set key=value]...
+                                          for all of them, [--artifacts <folder>] (keep and reuse trained versions),
+                                          [--parallel 4] [--limit N] [--ready-timeout 60] (minutes) [--out <folder>]
           replay --url <api> --connection <npgsql>
                                           rebuild user and session state from the PostgreSQL event log
                                           (recsys_events) through POST /v1/admin/replay, in seq order: [--user <id>
@@ -84,6 +94,7 @@ public static class CliApp
                 ["train", .. var rest] => TrainCommand.Run(rest, output, error),
                 ["loadtest", .. var rest] => LoadTestCommand.Run(rest, output, error),
                 ["replay", .. var rest] => ReplayCommand.Run(rest, output, error),
+                ["replay-eval", .. var rest] => ReplayEvalCommand.Run(rest, output, error),
                 ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };

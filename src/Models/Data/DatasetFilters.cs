@@ -34,6 +34,13 @@ public static class DatasetFilters
         return Rebuild(dataset, kept, compact: true, $"{k}-core");
     }
 
+    /// <summary>
+    /// The dataset restricted to <paramref name="interactions"/> (a part of its own), with only the users and items
+    /// that keep some, named "&lt;name&gt;|<paramref name="label"/>": e.g. the training part a served evaluation loads.
+    /// </summary>
+    public static InteractionDataset Subset(InteractionDataset dataset, Interaction[] interactions, string label) =>
+        Rebuild(dataset, interactions, compact: true, label);
+
     /// <summary>A dataset with the given interactions; with <paramref name="compact"/>, only users and items that keep some.</summary>
     internal static InteractionDataset Rebuild(InteractionDataset dataset, Interaction[] interactions, bool compact, string filter)
     {

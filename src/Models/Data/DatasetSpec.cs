@@ -20,6 +20,9 @@ public sealed record DatasetSpec
     public const string MovieLensCsvKind = "movielens-25m";
     public const string FileKind = "file";
 
+    /// <summary>A dataset already in memory (<see cref="InMemory"/>): evaluation hosts serve a split's training part.</summary>
+    public const string MemoryKind = "memory";
+
     private static readonly Dictionary<string, string> MovieLensCsvNames = new(StringComparer.Ordinal)
     {
         ["movielens-25m"] = "movielens-25m",
@@ -32,8 +35,11 @@ public sealed record DatasetSpec
         ["ml-latest-small"] = "movielens-latest-small",
     };
 
-    private DatasetSpec(string kind, string? path, SyntheticOptions? synthetic = null, InteractionFileOptions? file = null, string? label = null)
+    private readonly InteractionDataset? _inMemory;
+
+    private DatasetSpec(string kind, string? path, SyntheticOptions? synthetic = null, InteractionFileOptions? file = null, string? label = null, InteractionDataset? inMemory = null)
     {
+        _inMemory = inMemory;
         Kind = kind;
         Path = path;
         Synthetic = synthetic;
@@ -56,6 +62,9 @@ public sealed record DatasetSpec
     public string Label { get; }
 
     public static DatasetSpec Default { get; } = new(SyntheticKind, null, new SyntheticOptions());
+
+    /// <summary>A spec whose <see cref="Load"/> returns <paramref name="dataset"/> itself (not parsable from text).</summary>
+    public static DatasetSpec InMemory(InteractionDataset dataset) => new(MemoryKind, null, label: dataset.Name, inMemory: dataset);
 
     /// <summary>Parses a spec; throws <see cref="FormatException"/> with a message fit for a user.</summary>
     public static DatasetSpec Parse(string? text)
@@ -105,12 +114,14 @@ public sealed record DatasetSpec
         MovieLens1MKind => MovieLens1MLoader.Load(Path!, badLines),
         MovieLensCsvKind => MovieLensCsvLoader.Load(Path!, Label, badLines),
         FileKind => InteractionFileLoader.Load(Path!, File!, badLines),
+        MemoryKind => _inMemory!,
         _ => throw new InvalidOperationException($"unsupported dataset kind {Kind}"),
     };
 
     public override string ToString() => Kind switch
     {
         SyntheticKind => string.Create(CultureInfo.InvariantCulture, $"synthetic:users={Synthetic!.Users},items={Synthetic.Items},seed={Synthetic.Seed}"),
+        MemoryKind => $"memory:{Label}",
         _ => $"{Label}:{Path}",
     };
 

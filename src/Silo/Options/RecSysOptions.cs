@@ -61,6 +61,9 @@ public sealed class RecSysOptions
     /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>(bool) Print the listening address and two commands to try once ready (an embedding host turns it off).</summary>
+    public bool Banner { get; set; } = true;
+
     /// <summary>The address to advertise, with "auto" resolved from the network interfaces.</summary>
     public IPAddress ResolveAdvertisedAddress()
     {

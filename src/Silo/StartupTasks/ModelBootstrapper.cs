@@ -72,6 +72,7 @@ internal sealed partial class ModelBootstrapper(
             // while other services (Kestrel) are still starting would abort their start-up with an exception, so
             // stop once the application has started (immediately if it already has).
             readiness.MarkFailed(ex);
+            readiness.ReportModels("failed: " + ex.Message);
             LogFailed(logger, ex, spec.ToString());
             lifetime.ApplicationStarted.Register(lifetime.StopApplication);
             return;
@@ -87,6 +88,7 @@ internal sealed partial class ModelBootstrapper(
         catch (Exception ex)
         {
             // ItemCF and popularity keep serving; a version can still be trained and activated by hand.
+            readiness.ReportModels("failed: " + ex.Message);
             LogVersionFailed(logger, ex);
         }
     }
@@ -101,6 +103,7 @@ internal sealed partial class ModelBootstrapper(
             var status = await registry.GetStatusAsync();
             if (status.Active is not null || status.Pending is not null)
             {
+                readiness.ReportModels("active " + (status.Active ?? status.Pending));
                 return;
             }
             var existing = ArtifactVersions.List(root).FirstOrDefault(v => v.DataFingerprint == dataset.Fingerprint);
@@ -108,12 +111,14 @@ internal sealed partial class ModelBootstrapper(
             {
                 LogActivating(logger, existing.Name, "found on disk");
                 await registry.ActivateAsync(existing.Name);
+                readiness.ReportModels("active " + existing.Name);
                 return;
             }
             var train = lifecycle.Value.TrainModels;
             if (train.Count == 0)
             {
                 LogNoVersion(logger, root);
+                readiness.ReportModels("none");
                 return;
             }
             if (await registry.ClaimBootstrapAsync(name, BootstrapLease))
@@ -121,6 +126,7 @@ internal sealed partial class ModelBootstrapper(
                 var version = await TrainAsync(dataset, train, root, stoppingToken);
                 LogActivating(logger, version, "trained at start-up");
                 await registry.ActivateAsync(version);
+                readiness.ReportModels("active " + version);
                 return;
             }
             // Another silo is training; its activation reaches this silo through the watcher.

@@ -13,6 +13,17 @@ public sealed class ServingReadiness
 
     public string Status => _status;
 
+    /// <summary>
+    /// What start-up did about a model version: "pending" until it decided, then "active &lt;version&gt;", "none" (nothing
+    /// to train or activate: ItemCF and popularity serve) or "failed: &lt;why&gt;" (ItemCF and popularity keep serving).
+    /// </summary>
+    public string ModelStatus { get; private set; } = "pending";
+
+    /// <summary>True once <see cref="ModelStatus"/> is final.</summary>
+    public bool ModelStatusKnown => ModelStatus != "pending";
+
+    public void ReportModels(string status) => ModelStatus = status;
+
     /// <summary>Why start-up failed, if it did.</summary>
     public Exception? Failure { get; private set; }
 
