@@ -72,6 +72,20 @@ public sealed class RankerGrain(ServingModels models, RankingBatcher batcher) : 
                 disliked.Add(item);
             }
         }
+        float[]? candidateFeatures = null;
+        if (ranker.CandidateFeatures is { } describe)
+        {
+            var width = describe.Names.Count;
+            if (query.CandidateFeatures.IsDefault || query.CandidateFeatures.Length != query.Candidates.Length * width)
+            {
+                throw new ArgumentException($"ranker {ranker.Name} reads {width} candidate features per candidate; the query has {(query.CandidateFeatures.IsDefault ? 0 : query.CandidateFeatures.Length)} for {query.Candidates.Length} candidates", nameof(query));
+            }
+            candidateFeatures = new float[candidates.Count * width];
+            for (var n = 0; n < candidates.Count; n++)
+            {
+                query.CandidateFeatures.AsSpan().Slice(positions[n] * width, width).CopyTo(candidateFeatures.AsSpan(n * width, width));
+            }
+        }
         float[]? recall = null;
         if (ranker.NeedsRecallScores)
         {
@@ -88,6 +102,7 @@ public sealed class RankerGrain(ServingModels models, RankingBatcher batcher) : 
             query.Timestamp.ToUnixTimeSeconds(),
             liked,
             disliked,
-            recall);
+            recall,
+            candidateFeatures);
     }
 }

@@ -5,19 +5,22 @@ using Orleans.Concurrency;
 using RecSys.Grains.Contracts;
 using RecSys.Grains.Diagnostics;
 using RecSys.Grains.Serving;
+using RecSys.Models.Data;
+using RecSys.Models.Pipeline;
 using RecSys.Models.Recall;
 
 namespace RecSys.Grains;
 
 /// <summary>
-/// The request path. Reads the live history (user or session) with its query vectors, runs the recall channels in
-/// parallel — ANN over each vector model (fanned out to every recall shard of the version), ItemCF from the recent
-/// positive items, trending (decayed popularity) — each with a quota and a deadline, merges and de-duplicates the
-/// candidates, and has the ranker score the union. Seen, excluded and blocked items are dropped inside each channel,
-/// so they never take up its quota; blocked ones are dropped again at the merge, in case a channel ran on a silo
-/// whose copy of the blocked items had not caught up yet. A channel (or the ranker) that fails or misses its deadline
-/// degrades the answer, never fails it. Stateless and reentrant: many requests share one activation while they wait
-/// on other grains.
+/// The request path, orchestration only: reads the live history (user or session) with its query vectors, runs the
+/// recall channels in parallel under one deadline — ANN over each vector model (fanned out to every recall shard of
+/// the version) while the local channels (the subject's own items where repeats are allowed, ItemCF, popularity) run
+/// here — then merges, describes every candidate (<see cref="CandidateFeatures"/>) and has the ranker order them. What
+/// a channel does, how lists merge and what the ranker reads are <c>RecSys.Models.Pipeline</c>'s, the same code the
+/// ranker's training lists come from. Excluded and blocked items are dropped inside each channel, so they never take
+/// up its quota; blocked ones are dropped again before the merge, in case a shard ran on a silo whose copy of the
+/// blocked items had not caught up yet. A channel (or the ranker) that fails or misses its deadline degrades the
+/// answer, never fails it. Stateless and reentrant: many requests share one activation while they wait on other grains.
 /// </summary>
 [StatelessWorker, Reentrant]
 public sealed class RecommenderGrain(
@@ -30,6 +33,12 @@ public sealed class RecommenderGrain(
     public const string RankerStage = "ranker";
 
     private readonly ServingOptions _options = options.Value;
+    private readonly CandidatePipelineOptions _pipeline = options.Value.Pipeline;
+    // The channels computed here from the history (popularity joins once the trending list is in).
+    private readonly CandidatePipelineOptions _localPipeline = options.Value.Pipeline with
+    {
+        Channels = [.. options.Value.Pipeline.Channels.Where(c => c != Channels.Popularity)],
+    };
     private ImmutableArray<PopularItem> _popular = [];
     private int _popularRequested;
     private DateTimeOffset _popularAt;
@@ -47,81 +56,114 @@ public sealed class RecommenderGrain(
         var set = await ModelsFor(snapshot);
         // Once per request: every channel and the merge filter by the same version.
         var blocked = blockedItems.Current;
-
-        var excluded = new HashSet<string>(snapshot.Seen, StringComparer.Ordinal);
-        if (!query.Exclude.IsDefaultOrEmpty)
-        {
-            excluded.UnionWith(query.Exclude);
-        }
-
-        // Channels, in priority order: it decides ties and the order of an unranked list.
-        var channels = new List<(string Name, Task<List<Candidate>> Task)>();
-        var hasHistory = snapshot.Recent.Length > 0;
-        if (set is not null && hasHistory)
-        {
-            foreach (var (name, task) in VectorChannels(set, snapshot, excluded))
-            {
-                channels.Add((name, task));
-            }
-            channels.Add((Channels.ItemCf, Timed(Channels.ItemCf, Task.FromResult(ItemCf(set.ItemCf, snapshot, excluded, blocked)))));
-        }
-        var trendingCount = Math.Max(_options.TrendingQuota, query.Count);
-        channels.Add((Channels.Popularity, Timed(Channels.Popularity, Trending(trendingCount, excluded, blocked))));
-
-        var all = Task.WhenAll(channels.Select(c => c.Task));
-        await Task.WhenAny(all, Task.Delay(_options.ChannelTimeout));
+        // Enough popular items to fill the list even if the subject has seen many of them or many are blocked.
+        var popularTask = Timed(Channels.Popularity, GetPopularAsync(_pipeline.PopularList + query.Count + snapshot.Seen.Length + blocked.Count));
+        var allowRepeats = query.Repeats ?? (query.Kind == SubjectKind.Session ? _options.SessionRepeats : _options.UserRepeats);
+        var excludedIds = ExcludedIds(snapshot, allowRepeats, query.Exclude);
         var degraded = ImmutableArray.CreateBuilder<string>();
-        var lists = new List<(string Name, List<Candidate> Items)>();
-        foreach (var (name, task) in channels)
+
+        List<ChannelHits> ordered = [];
+        List<Candidate> candidates = [];
+        List<(Candidate Item, double? RankScore)> ranked = [];
+        string? rankerName = null;
+        IdVocabulary? items = set?.Items;
+        HistoryEvent[] history = [];
+        if (set is not null)
         {
-            if (task.IsCompletedSuccessfully)
+            items = set.Items;
+            history = History(snapshot.Recent, set.Items);
+            var requestExcluded = query.Exclude.IsDefaultOrEmpty ? [] : query.Exclude.Select(id => set.Items.TryGetIndex(id, out var i) ? i : -1).Where(i => i >= 0);
+            var excluded = LocalChannels.Excluded(history, allowRepeats, requestExcluded);
+            var blockedIndexes = blocked.IndexesIn(set.Items);
+            Func<int, bool> exclude = blockedIndexes.Count == 0 ? excluded.Contains : i => excluded.Contains(i) || blockedIndexes.Contains(i);
+
+            // Vector channels search the recall shards while the local channels run here.
+            var vectorTasks = history.Length > 0 ? VectorChannels(set, snapshot, excluded) : [];
+            var started = Stopwatch.GetTimestamp();
+            var local = CandidateRequest.LocalLists(_localPipeline, new LocalRecallData(set.ItemCf, []), history, allowRepeats, exclude);
+            var localSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            foreach (var list in local)
             {
-                lists.Add((name, WithoutBlocked(task.Result, blocked)));
+                GrainMetrics.RecallSeconds.Record(localSeconds, Outcome(list.Channel, "ok"));
             }
-            else
+            await Task.WhenAny(Task.WhenAll(vectorTasks.Select(v => (Task)v.Task).Append(popularTask)), Task.Delay(_options.ChannelTimeout));
+
+            var lists = new List<ChannelHits>();
+            foreach (var (name, task) in vectorTasks)
             {
-                degraded.Add(name);
-                if (!task.IsCompleted)
+                if (task.IsCompletedSuccessfully)
                 {
-                    GrainMetrics.RecallSeconds.Record(_options.ChannelTimeout.TotalSeconds, Outcome(name, "timeout"));
-                    // Observe a late failure so it is not reported as unobserved.
-                    _ = task.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                    lists.Add(WithoutBlocked(task.Result, blockedIndexes));
+                }
+                else
+                {
+                    Degrade(name, task, degraded);
+                }
+            }
+            lists.AddRange(local);
+            if (popularTask.IsCompletedSuccessfully && _pipeline.Channels.Contains(Channels.Popularity))
+            {
+                var popular = Known(popularTask.Result, set.Items);
+                lists.Add(LocalChannels.Popularity(popular, Math.Max(_pipeline.PopularityQuota, query.Count), exclude));
+            }
+            ordered = CandidateRequest.InPriorityOrder(_pipeline, lists);
+            candidates = CandidateRequest.Merge(_pipeline, ordered, query.Count);
+            GrainMetrics.RequestCandidates.Record(candidates.Count);
+
+            if (set.Ranker is not null && history.Length > 0 && candidates.Count > 0)
+            {
+                var result = await RankAsync(set, query, snapshot, candidates, ordered, history);
+                if (result is { } r)
+                {
+                    rankerName = r.Ranker;
+                    ranked = r.Ordered;
+                }
+                else
+                {
+                    degraded.Add(RankerStage);
+                }
+            }
+            if (rankerName is null)
+            {
+                ranked = [.. CandidateOrder.WithoutRanker(candidates).Select(c => (c, (double?)null))];
+            }
+        }
+        if (!popularTask.IsCompletedSuccessfully)
+        {
+            Degrade(Channels.Popularity, popularTask, degraded);
+        }
+
+        var answer = ImmutableArray.CreateBuilder<RecommendedItem>(query.Count);
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (c, rankScore) in ranked)
+        {
+            if (answer.Count == query.Count)
+            {
+                break;
+            }
+            var id = items![c.Item];
+            given.Add(id);
+            answer.Add(new RecommendedItem(id, rankScore ?? c.Score, c.Channel, c.Score, rankScore));
+        }
+        // Trending items no model knows (added after the data loaded), or every trending item when no models serve
+        // yet: after the rest.
+        if (answer.Count < query.Count && popularTask.IsCompletedSuccessfully)
+        {
+            foreach (var item in popularTask.Result)
+            {
+                if (answer.Count == query.Count)
+                {
+                    break;
+                }
+                if ((items is null || !items.Contains(item.ItemId)) && !excludedIds.Contains(item.ItemId) && !blocked.Contains(item.ItemId) && given.Add(item.ItemId))
+                {
+                    answer.Add(new RecommendedItem(item.ItemId, item.Score, Channels.Popularity, item.Score));
                 }
             }
         }
-
-        var candidates = Merge(lists, Math.Max(_options.MaxCandidates, query.Count));
-        GrainMetrics.RequestCandidates.Record(candidates.Count);
-
-        string? rankerName = null;
-        List<Candidate> ordered;
-        if (set?.Ranker is not null && hasHistory && candidates.Count > 0)
-        {
-            var ranked = await RankAsync(set, query, snapshot, candidates);
-            if (ranked is { } r)
-            {
-                rankerName = r.Ranker;
-                ordered = r.Ordered;
-            }
-            else
-            {
-                degraded.Add(RankerStage);
-                ordered = RecallOrder(candidates);
-            }
-        }
-        else
-        {
-            ordered = RecallOrder(candidates);
-        }
-
-        var items = ImmutableArray.CreateBuilder<RecommendedItem>(Math.Min(query.Count, ordered.Count));
-        foreach (var c in ordered.Take(query.Count))
-        {
-            items.Add(new RecommendedItem(c.ItemId, c.RankScore ?? c.RecallScore, c.Channel, c.RecallScore, c.RankScore));
-        }
-        var result = items.ToImmutable();
-        Report(result);
-        return new Recommendations(set?.Version, rankerName, result, degraded.ToImmutable(), candidates.Count);
+        var recommended = answer.ToImmutable();
+        Report(recommended);
+        return new Recommendations(set?.Version, rankerName, recommended, degraded.ToImmutable(), candidates.Count);
     }
 
     public Task<ImmutableArray<RecommendedItem>> SimilarItemsAsync(string itemId, int count)
@@ -151,6 +193,50 @@ public sealed class RecommenderGrain(
     }
 
     /// <summary>
+    /// The subject's events as the pipeline reads them: item indices of the serving vocabulary (−1 for items it lacks),
+    /// positive weights and whether each may be recommended again (views, clicks and likes may; ratings, purchases and
+    /// skips may not).
+    /// </summary>
+    internal static HistoryEvent[] History(ImmutableArray<UserEvent> recent, IdVocabulary items)
+    {
+        var history = new HistoryEvent[recent.Length];
+        for (var n = 0; n < history.Length; n++)
+        {
+            var e = recent[n];
+            history[n] = new HistoryEvent(
+                items.TryGetIndex(e.ItemId, out var item) ? item : -1,
+                (float)EventWeights.Of(e),
+                e.Type is EventType.View or EventType.Click or EventType.Like);
+        }
+        return history;
+    }
+
+    /// <summary>Ids the answer may not hold whatever the vocabulary: seen items (all, or the non-repeatable ones) and the request's exclusions.</summary>
+    private static HashSet<string> ExcludedIds(UserSnapshot snapshot, bool allowRepeats, ImmutableArray<string> exclude)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        if (!allowRepeats)
+        {
+            ids.UnionWith(snapshot.Seen);
+        }
+        else
+        {
+            foreach (var e in snapshot.Recent)
+            {
+                if (e.Type is not (EventType.View or EventType.Click or EventType.Like))
+                {
+                    ids.Add(e.ItemId);
+                }
+            }
+        }
+        if (!exclude.IsDefaultOrEmpty)
+        {
+            ids.UnionWith(exclude);
+        }
+        return ids;
+    }
+
+    /// <summary>
     /// The models matching the snapshot's vectors: the history grain may live on a silo that switched versions a
     /// moment before or after this one. Falls back to this silo's current models (the vectors are then recomputed).
     /// </summary>
@@ -164,11 +250,12 @@ public sealed class RecommenderGrain(
         return await models.GetAsync(version);
     }
 
-    private IEnumerable<(string Name, Task<List<Candidate>> Task)> VectorChannels(ServingModelSet set, UserSnapshot snapshot, HashSet<string> excluded)
+    private List<(string Name, Task<ChannelHits> Task)> VectorChannels(ServingModelSet set, UserSnapshot snapshot, HashSet<int> excluded)
     {
+        var channels = new List<(string, Task<ChannelHits>)>();
         if (set.Vectors.Count == 0)
         {
-            yield break;
+            return channels;
         }
         var sameVersion = snapshot.ModelVersion == set.Version;
         var shards = _options.RecallShards;
@@ -178,28 +265,32 @@ public sealed class RecommenderGrain(
         {
             perShard[s] = [];
         }
+        var queries = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var model in set.Vectors)
         {
             var vector = (sameVersion ? snapshot.Vector(model.Name) : null)
                 ?? model.UserVector(LiveVectors.History(model.Items, snapshot.Recent));
+            queries[model.Name] = vector;
             var exclude = new List<int>[shards];
-            foreach (var id in excluded)
+            foreach (var servingIndex in excluded)
             {
-                if (model.Items.TryGetIndex(id, out var index))
+                var index = model.FromServing(servingIndex);
+                if (index >= 0)
                 {
                     (exclude[index % shards] ??= []).Add(index);
                 }
             }
             for (var s = 0; s < shards; s++)
             {
-                perShard[s].Add(new ShardQuery(model.Name, vector, _options.ChannelQuota, exclude[s] is { } e ? [.. e] : []));
+                perShard[s].Add(new ShardQuery(model.Name, vector, _pipeline.ChannelQuota, exclude[s] is { } e ? [.. e] : []));
             }
         }
         var fanOut = FanOut(set, perShard);
         foreach (var model in set.Vectors)
         {
-            yield return (model.Name, Timed(model.Name, Pick(fanOut, model)));
+            channels.Add((model.Name, Timed(model.Name, Pick(fanOut, model, queries[model.Name]))));
         }
+        return channels;
     }
 
     private async Task<ImmutableArray<ShardHits>[]> FanOut(ServingModelSet set, List<ShardQuery>[] queries)
@@ -212,10 +303,10 @@ public sealed class RecommenderGrain(
         return await Task.WhenAll(calls);
     }
 
-    /// <summary>The best <see cref="ServingOptions.ChannelQuota"/> hits of one channel over all shards.</summary>
-    private async Task<List<Candidate>> Pick(Task<ImmutableArray<ShardHits>[]> fanOut, VectorModel model)
+    /// <summary>The best <see cref="ServingOptions.ChannelQuota"/> hits of one channel over all shards, as serving indices.</summary>
+    private async Task<ChannelHits> Pick(Task<ImmutableArray<ShardHits>[]> fanOut, VectorModel model, float[] query)
     {
-        var merged = new List<(int Item, float Score)>();
+        var merged = new List<ScoredItem>();
         foreach (var shard in await fanOut)
         {
             foreach (var hits in shard)
@@ -226,137 +317,75 @@ public sealed class RecommenderGrain(
                 }
                 for (var n = 0; n < hits.Items.Length; n++)
                 {
-                    merged.Add((hits.Items[n], hits.Scores[n]));
-                }
-            }
-        }
-        merged.Sort((a, b) => b.Score.CompareTo(a.Score));
-        var candidates = new List<Candidate>(Math.Min(merged.Count, _options.ChannelQuota));
-        foreach (var (item, score) in merged.Take(_options.ChannelQuota))
-        {
-            candidates.Add(new Candidate(model.Items[item], model.Name, score, candidates.Count));
-        }
-        return candidates;
-    }
-
-    private List<Candidate> ItemCf(ItemCfModel itemCf, UserSnapshot snapshot, HashSet<string> excluded, BlockedItemSet blocked)
-    {
-        var excludedIndexes = new HashSet<int>();
-        foreach (var id in excluded)
-        {
-            if (itemCf.Items.TryGetIndex(id, out var index))
-            {
-                excludedIndexes.Add(index);
-            }
-        }
-        var blockedIndexes = blocked.IndexesIn(itemCf.Items);
-        var candidates = new List<Candidate>();
-        foreach (var hit in itemCf.Recommend(WeightedHistory(snapshot, itemCf), _options.ChannelQuota, i => excludedIndexes.Contains(i) || blockedIndexes.Contains(i)))
-        {
-            candidates.Add(new Candidate(itemCf.Items[hit.Item], Channels.ItemCf, hit.Score, candidates.Count));
-        }
-        return candidates;
-    }
-
-    private async Task<List<Candidate>> Trending(int count, HashSet<string> excluded, BlockedItemSet blocked)
-    {
-        // Enough popular items to fill the list even if the user has seen many of them or many are blocked.
-        var popular = await GetPopularAsync(count + excluded.Count + blocked.Count);
-        var candidates = new List<Candidate>(count);
-        foreach (var item in popular)
-        {
-            if (candidates.Count == count)
-            {
-                break;
-            }
-            if (!excluded.Contains(item.ItemId) && !blocked.Contains(item.ItemId))
-            {
-                candidates.Add(new Candidate(item.ItemId, Channels.Popularity, item.Score, candidates.Count));
-            }
-        }
-        return candidates;
-    }
-
-    /// <summary>
-    /// The safety net behind the channels' own filtering: a shard on another silo may have searched with an older copy
-    /// of the blocked items.
-    /// </summary>
-    private static List<Candidate> WithoutBlocked(List<Candidate> candidates, BlockedItemSet blocked)
-    {
-        if (blocked.Count == 0)
-        {
-            return candidates;
-        }
-        var dropped = candidates.RemoveAll(c => blocked.Contains(c.ItemId));
-        if (dropped > 0)
-        {
-            GrainMetrics.BlockedItemsDropped.Add(dropped);
-        }
-        return candidates;
-    }
-
-    /// <summary>
-    /// The union of the channels' lists: each item once, credited to the channel that ranked it highest (ties go to
-    /// the channel listed first), then cut to <paramref name="limit"/> taking the channels' lists in turns so every
-    /// channel is represented.
-    /// </summary>
-    private static List<Candidate> Merge(List<(string Name, List<Candidate> Items)> lists, int limit)
-    {
-        var best = new Dictionary<string, Candidate>(StringComparer.Ordinal);
-        foreach (var (_, items) in lists)
-        {
-            foreach (var c in items)
-            {
-                if (!best.TryGetValue(c.ItemId, out var seen) || c.Position < seen.Position)
-                {
-                    best[c.ItemId] = c;
-                }
-            }
-        }
-        var merged = new List<Candidate>(Math.Min(limit, best.Count));
-        var taken = new HashSet<string>(StringComparer.Ordinal);
-        var depth = lists.Count == 0 ? 0 : lists.Max(l => l.Items.Count);
-        for (var position = 0; position < depth && merged.Count < limit; position++)
-        {
-            foreach (var (_, items) in lists)
-            {
-                if (position < items.Count && best[items[position].ItemId] is var c && c.Channel == items[position].Channel && taken.Add(c.ItemId))
-                {
-                    merged.Add(c);
-                    if (merged.Count == limit)
+                    var item = model.ToServing(hits.Items[n]);
+                    if (item >= 0)
                     {
-                        break;
+                        merged.Add(new ScoredItem(item, hits.Scores[n]));
                     }
                 }
             }
         }
-        return merged;
+        merged.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
+        return new ChannelHits(model.Name, [.. merged.Take(_pipeline.ChannelQuota)], model.ScorerFor(query));
+    }
+
+    /// <summary>The popular items the serving vocabulary holds, as its indices, best first.</summary>
+    private static List<ScoredItem> Known(ImmutableArray<PopularItem> popular, IdVocabulary items)
+    {
+        var known = new List<ScoredItem>(popular.Length);
+        foreach (var p in popular)
+        {
+            if (items.TryGetIndex(p.ItemId, out var i))
+            {
+                known.Add(new ScoredItem(i, (float)p.Score));
+            }
+        }
+        return known;
     }
 
     /// <summary>
-    /// Without a ranker: the personal channels' candidates in merged order, then the trending ones to fill, so a user
-    /// with history sees what their history suggests before what everyone watches.
+    /// The safety net behind the shards' own filtering: a shard on another silo may have searched with an older copy
+    /// of the blocked items.
     /// </summary>
-    private static List<Candidate> RecallOrder(List<Candidate> candidates) =>
-        [.. candidates.Where(c => c.Channel != Channels.Popularity), .. candidates.Where(c => c.Channel == Channels.Popularity)];
-
-    private async Task<(string Ranker, List<Candidate> Ordered)?> RankAsync(ServingModelSet set, RecommendQuery query, UserSnapshot snapshot, List<Candidate> candidates)
+    private static ChannelHits WithoutBlocked(ChannelHits hits, IReadOnlySet<int> blocked)
     {
+        if (blocked.Count == 0)
+        {
+            return hits;
+        }
+        var kept = hits.Hits.Where(h => !blocked.Contains(h.Item)).ToList();
+        var dropped = hits.Hits.Count - kept.Count;
+        if (dropped == 0)
+        {
+            return hits;
+        }
+        GrainMetrics.BlockedItemsDropped.Add(dropped);
+        return hits with { Hits = kept };
+    }
+
+    private async Task<(string Ranker, List<(Candidate Item, double? RankScore)> Ordered)?> RankAsync(
+        ServingModelSet set, RecommendQuery query, UserSnapshot snapshot, List<Candidate> candidates, List<ChannelHits> lists, HistoryEvent[] history)
+    {
+        var ranker = set.Ranker!;
+        var features = ranker.CandidateFeatures is { } describe
+            ? describe.Compute([.. candidates.Select(c => c.Item)], lists, history)
+            : null;
         var rankQuery = new RankQuery(
             set.Version,
             query.Kind == SubjectKind.User ? query.Id : null,
             snapshot.Recent,
-            [.. candidates.Select(c => c.ItemId)],
-            [.. candidates.Select(c => (float)c.RecallScore)],
+            [.. candidates.Select(c => set.Items[c.Item])],
+            [.. candidates.Select(c => c.Score)],
             clock.GetUtcNow(),
-            _options.RankTimeout);
+            _options.RankTimeout,
+            features is null ? default : ImmutableArray.Create(features));
         var ranking = GrainFactory.GetGrain<IRankerGrain>(0).RankAsync(rankQuery);
         if (await Task.WhenAny(ranking, Task.Delay(_options.RankTimeout)) != ranking || !ranking.IsCompletedSuccessfully || ranking.Result is not { } result)
         {
             _ = ranking.ContinueWith(t => t.Exception, TaskScheduler.Default);
             return null;
         }
-        var scored = new List<Candidate>(candidates.Count);
+        var scored = new List<(Candidate, double?)>(candidates.Count);
         var unknown = new List<Candidate>();
         for (var n = 0; n < candidates.Count; n++)
         {
@@ -367,16 +396,27 @@ public sealed class RecommenderGrain(
             }
             else
             {
-                scored.Add(candidates[n] with { RankScore = score });
+                scored.Add((candidates[n], score));
             }
         }
-        // Stable: equal scores keep the merged order.
-        var ordered = scored.Select((c, i) => (c, i)).OrderByDescending(x => x.c.RankScore).ThenBy(x => x.i).Select(x => x.c).ToList();
-        ordered.AddRange(RecallOrder(unknown));
+        // Stable: equal scores keep the merged order. Items the ranker does not know follow, in recall order.
+        var ordered = scored.Select((c, i) => (c, i)).OrderByDescending(x => x.c.Item2).ThenBy(x => x.i).Select(x => x.c).ToList();
+        ordered.AddRange(CandidateOrder.WithoutRanker(unknown).Select(c => (c, (double?)null)));
         return (result.Ranker, ordered);
     }
 
-    private static async Task<List<Candidate>> Timed(string channel, Task<List<Candidate>> task)
+    private void Degrade(string name, Task task, ImmutableArray<string>.Builder degraded)
+    {
+        degraded.Add(name);
+        if (!task.IsCompleted)
+        {
+            GrainMetrics.RecallSeconds.Record(_options.ChannelTimeout.TotalSeconds, Outcome(name, "timeout"));
+            // Observe a late failure so it is not reported as unobserved.
+            _ = task.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task<T> Timed<T>(string channel, Task<T> task)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -394,23 +434,6 @@ public sealed class RecommenderGrain(
 
     private static KeyValuePair<string, object?>[] Outcome(string channel, string outcome) =>
         [new("channel", channel), new("outcome", outcome)];
-
-    /// <summary>The newest interactions with positive signal, each discounted by its recency rank.</summary>
-    private IEnumerable<(int Item, float Weight)> WeightedHistory(UserSnapshot user, ItemCfModel itemCf)
-    {
-        var weight = 1.0;
-        var used = 0;
-        for (var i = user.Recent.Length - 1; i >= 0 && used < _options.ItemCfHistory; i--, used++)
-        {
-            var e = user.Recent[i];
-            var signal = EventWeights.Of(e);
-            if (signal > 0 && itemCf.Items.TryGetIndex(e.ItemId, out var index))
-            {
-                yield return (index, (float)(signal * weight));
-            }
-            weight *= _options.HistoryRecencyDecay;
-        }
-    }
 
     private async Task<ImmutableArray<PopularItem>> GetPopularAsync(int needed)
     {
@@ -433,7 +456,4 @@ public sealed class RecommenderGrain(
             GrainMetrics.RecommendedItems.Add(byChannel.Count(), new KeyValuePair<string, object?>("channel", byChannel.Key));
         }
     }
-
-    /// <summary>A candidate from one channel: its position in that channel's list and that channel's score.</summary>
-    private sealed record Candidate(string ItemId, string Channel, double RecallScore, int Position, double? RankScore = null);
 }

@@ -10,7 +10,7 @@ namespace RecSys.Api.Apis;
 /// <summary>
 /// Anonymous sessions: events, live state and recommendations keyed by a session id, with no user. Events go through
 /// the same ingestion as users' (the event log first in PostgreSQL mode). Recommendations read the session's own
-/// events only (GRU4Rec and the other sequence models over the session, ItemCF from its items,
+/// events only (its own recent items, GRU4Rec and the other sequence models over the session, ItemCF from its items,
 /// trending), ranked like a user's.
 /// </summary>
 internal static class SessionsApi
@@ -33,7 +33,9 @@ internal static class SessionsApi
             .WithName("GetSessionRecommendations")
             .WithTags("Sessions")
             .WithSummary("Top items for an anonymous session, from the session's own events")
-            .WithDescription("Query: count (1 to 500, default 10) and exclude (comma-separated item ids). Items of the session never appear.");
+            .WithDescription("Query: count (1 to 500, default 10), exclude (comma-separated item ids) and repeats (true or false: may items " +
+                             "the session viewed, clicked or liked come back; default RecSys:Serving:SessionRepeats, true — sessions often " +
+                             "return to what they just saw). Rated, purchased and skipped items never appear.");
         app.MapGet("/v1/sessions/{sessionId}", GetProfileAsync)
             .WithName("GetSession")
             .WithTags("Sessions")
@@ -61,6 +63,6 @@ internal static class SessionsApi
             : await EventsApi.AcceptAsync(request, ingestor, clock, sessionId, cancellationToken);
 
     private static Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
-        string sessionId, string? count, string? exclude, IGrainFactory grains) =>
-        UsersApi.RecommendFor(SubjectKind.Session, sessionId, "sessionId", count, exclude, grains);
+        string sessionId, string? count, string? exclude, string? repeats, IGrainFactory grains) =>
+        UsersApi.RecommendFor(SubjectKind.Session, sessionId, "sessionId", count, exclude, repeats, grains);
 }

@@ -21,8 +21,9 @@ internal static class UsersApi
             .WithName("GetRecommendations")
             .WithTags("Recommendations")
             .WithSummary("Top items for a user, each with the recall channel that found it and its score")
-            .WithDescription("Query: count, an integer from 1 to 500 (default 10); exclude, comma-separated item ids never to return. " +
-                             "Items the user interacted with never appear. Unknown users get the popular items.");
+            .WithDescription("Query: count, an integer from 1 to 500 (default 10); exclude, comma-separated item ids never to return; " +
+                             "repeats, true or false: may items the user only viewed, clicked or liked come back (default " +
+                             "RecSys:Serving:UserRepeats, false). Rated, purchased and skipped items never appear. Unknown users get the popular items.");
         app.MapGet("/v1/users/{userId}", GetProfileAsync)
             .WithName("GetUser")
             .WithTags("Users")
@@ -54,18 +55,22 @@ internal static class UsersApi
         [.. snapshot.Recent.Select(e => new UserEventResponse(e.ItemId, e.Type.ToString().ToLowerInvariant(), e.Value, e.Timestamp, e.EventId))];
 
     private static Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendAsync(
-        string userId, string? count, string? exclude, IGrainFactory grains) =>
-        RecommendFor(SubjectKind.User, userId, "userId", count, exclude, grains);
+        string userId, string? count, string? exclude, string? repeats, IGrainFactory grains) =>
+        RecommendFor(SubjectKind.User, userId, "userId", count, exclude, repeats, grains);
 
     /// <summary>Validates the query and asks the recommender; shared by the user and session routes.</summary>
     internal static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> RecommendFor(
-        SubjectKind kind, string id, string idField, string? count, string? exclude, IGrainFactory grains)
+        SubjectKind kind, string id, string idField, string? count, string? exclude, string? repeats, IGrainFactory grains)
     {
         if (RequestValidation.CheckId(id, idField) is { } idProblem)
         {
             return RequestValidation.Invalid(idField, idProblem);
         }
         if (!RequestValidation.TryQueryInt(count, "count", 10, 1, MaxCount, out var n, out var problem))
+        {
+            return problem!;
+        }
+        if (!RequestValidation.TryQueryBool(repeats, "repeats", out var allowRepeats, out problem))
         {
             return problem!;
         }
@@ -86,7 +91,7 @@ internal static class UsersApi
             }
             excluded = [.. ids];
         }
-        var result = await grains.GetGrain<IRecommenderGrain>(0).RecommendAsync(new RecommendQuery(kind, id, n, excluded));
+        var result = await grains.GetGrain<IRecommenderGrain>(0).RecommendAsync(new RecommendQuery(kind, id, n, excluded, allowRepeats));
         return TypedResults.Ok(new RecommendationsResponse(
             kind == SubjectKind.User ? id : null,
             result.Items,

@@ -61,6 +61,24 @@ internal static class RequestValidation
         return true;
     }
 
+    /// <summary>An optional boolean query parameter ("true" or "false", any case); null when absent.</summary>
+    public static bool TryQueryBool(string? raw, string field, out bool? value, out ValidationProblem? problem)
+    {
+        problem = null;
+        value = null;
+        if (raw is null)
+        {
+            return true;
+        }
+        if (!bool.TryParse(raw, out var parsed))
+        {
+            problem = Invalid(field, $"{field} must be true or false; got '{raw}'");
+            return false;
+        }
+        value = parsed;
+        return true;
+    }
+
     /// <summary>
     /// Reads the body as JSON, enforcing the 4 MB limit (413) whatever the server (Kestrel's own limit does not
     /// apply under the test host) and reporting malformed JSON with its position (400, field "body").

@@ -29,9 +29,12 @@ public sealed record PopularityDelta(
     [property: Id(1)] double Weight,
     [property: Id(2)] DateTimeOffset Timestamp);
 
-/// <summary>Names of the recall channels a result can come from.</summary>
+/// <summary>Names of the recall channels a result can come from (vector channels are named after their model).</summary>
 public static class Channels
 {
+    /// <summary>The subject's own recent items (where repeats are allowed).</summary>
+    public const string History = "history";
+
     public const string ItemCf = "itemcf";
 
     /// <summary>Decayed popularity: the trending channel, and the filler when other channels find too little.</summary>

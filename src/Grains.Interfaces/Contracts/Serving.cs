@@ -29,6 +29,8 @@ public sealed record ShardHits(
 /// <param name="RecallScores">Each candidate's recall score (read by rankers trained on impressions).</param>
 /// <param name="Timestamp">Request time (for time-of-day features).</param>
 /// <param name="Deadline">How long the caller waits; the ranker drops the request unscored once it has passed.</param>
+/// <param name="CandidateFeatures">[candidates × width] row-major: the recall stage's features of each candidate, in
+/// the order of the ranker's candidate features (read by rankers trained on the recall stage's lists).</param>
 [GenerateSerializer, Immutable, Alias("recsys.RankQuery")]
 public sealed record RankQuery(
     [property: Id(0)] string Version,
@@ -37,7 +39,8 @@ public sealed record RankQuery(
     [property: Id(3)] ImmutableArray<string> Candidates,
     [property: Id(4)] ImmutableArray<float> RecallScores,
     [property: Id(5)] DateTimeOffset Timestamp,
-    [property: Id(6)] TimeSpan? Deadline = null);
+    [property: Id(6)] TimeSpan? Deadline = null,
+    [property: Id(7)] ImmutableArray<float> CandidateFeatures = default);
 
 /// <summary>Rank scores aligned with <see cref="RankQuery.Candidates"/>; NaN for a candidate the ranker does not know.</summary>
 [GenerateSerializer, Immutable, Alias("recsys.RankResult")]
@@ -58,12 +61,15 @@ public enum SubjectKind
 /// <param name="Id">The user or session id.</param>
 /// <param name="Count">Items wanted.</param>
 /// <param name="Exclude">Item ids never to return (besides seen and blocked items).</param>
+/// <param name="Repeats">May items the subject only viewed, clicked or liked come back? Null: the surface's default
+/// (RecSys:Serving:UserRepeats or SessionRepeats). Rated, purchased and skipped items never do.</param>
 [GenerateSerializer, Immutable, Alias("recsys.RecommendQuery")]
 public sealed record RecommendQuery(
     [property: Id(0)] SubjectKind Kind,
     [property: Id(1)] string Id,
     [property: Id(2)] int Count,
-    [property: Id(3)] ImmutableArray<string> Exclude = default);
+    [property: Id(3)] ImmutableArray<string> Exclude = default,
+    [property: Id(4)] bool? Repeats = null);
 
 /// <summary>A recommendation answer.</summary>
 /// <param name="ModelVersion">The model version that answered (null before any is active).</param>

@@ -7,7 +7,7 @@ namespace RecSys.Grains.Serving;
 
 /// <summary>
 /// Loads an artifact version folder (<c>&lt;artifacts&gt;/&lt;version&gt;/&lt;model&gt;/</c>) into a
-/// <see cref="ServingModelSet"/>: each recall model named in <see cref="ServingOptions.VectorChannels"/> becomes a
+/// <see cref="ServingModelSet"/>: each recall model named in <see cref="ServingOptions.Channels"/> becomes a
 /// vector channel, and the ranker named by <see cref="ServingOptions.Ranker"/> (else the version's first ranker) ranks. The models must share one item vocabulary.
 /// </summary>
 public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemCf, InteractionDataset dataset, ServingOptions options, TimeProvider clock)
@@ -32,7 +32,7 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
             {
                 if (manifest.Stage == ArtifactStages.Recall)
                 {
-                    if (!options.VectorChannels.Contains(manifest.Model, StringComparer.Ordinal))
+                    if (!options.ChannelList.Contains(manifest.Model, StringComparer.Ordinal))
                     {
                         continue;
                     }
@@ -40,7 +40,7 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
                     // Builds the scoring caches (item vectors); users' histories are live in the grains, not here.
                     model.UseHistories(UserSequences.From(manifest.Users, []));
                     items = SameItems(items, modelItems, folder);
-                    var vector = new VectorModel(manifest.Model, model, modelItems);
+                    var vector = new VectorModel(manifest.Model, model, modelItems).BindTo(itemCf.Items);
                     vectors.Add(vector);
                     if (vector.ItemVectors.Length != (long)modelItems.Count * vector.Dimension)
                     {
@@ -49,7 +49,7 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
                 }
             }
             // The configured ranker if the version has it, else its first ranker (in folder order).
-            var rankers = found.Models.Where(m => m.Manifest.Stage == ArtifactStages.Ranking).ToList();
+            var rankers = options.RanksWithoutRanker ? [] : found.Models.Where(m => m.Manifest.Stage == ArtifactStages.Ranking).ToList();
             if (rankers.Count > 0)
             {
                 var (folder, manifest) = rankers.FirstOrDefault(m => m.Manifest.Model == options.Ranker, rankers[0]);
@@ -71,6 +71,10 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
                     throw;
                 }
                 ranker = new RankerModel(manifest.Model, scorers, users, rankerItems);
+                if (ranker.CandidateFeatures is { } described && !described.Names.SequenceEqual(features.Map.CandidateFeatureNames))
+                {
+                    throw new InvalidDataException($"{folder}: the ranker's candidate features are not in the order serving computes them");
+                }
                 items = SameItems(items, rankerItems, folder);
             }
         }
@@ -106,7 +110,8 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
                     clock.GetUtcNow().ToUnixTimeSeconds(),
                     [0],
                     [],
-                    ranker.NeedsRecallScores ? new float[candidates.Length] : null));
+                    ranker.NeedsRecallScores ? new float[candidates.Length] : null,
+                    ranker.CandidateFeatures is { } features ? new float[candidates.Length * features.Names.Count] : null));
             }
         }
     }

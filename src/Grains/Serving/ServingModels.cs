@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using RecSys.Models.Artifacts;
 using RecSys.Models.Data;
+using RecSys.Models.Pipeline;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
 
@@ -15,6 +16,39 @@ public sealed class VectorModel(string name, IArtifactModel model, IdVocabulary 
 {
     private readonly Lock _gate = new();
     private float[]? _itemVectors;
+    private int[] _toServing = [];
+    private int[] _fromServing = [];
+
+    /// <summary>
+    /// Maps this model's item indices to and from <paramref name="serving"/> (the item vocabulary the request path
+    /// indexes candidates by: the loaded dataset's); items one side lacks map to −1.
+    /// </summary>
+    public VectorModel BindTo(IdVocabulary serving)
+    {
+        _toServing = [.. Items.Ids.Select(id => serving.TryGetIndex(id, out var i) ? i : -1)];
+        _fromServing = [.. serving.Ids.Select(id => Items.TryGetIndex(id, out var i) ? i : -1)];
+        return this;
+    }
+
+    /// <summary>The serving index of this model's item <paramref name="item"/>, or −1.</summary>
+    public int ToServing(int item) => (uint)item < (uint)_toServing.Length ? _toServing[item] : -1;
+
+    /// <summary>This model's index of serving item <paramref name="item"/>, or −1.</summary>
+    public int FromServing(int item) => (uint)item < (uint)_fromServing.Length ? _fromServing[item] : -1;
+
+    /// <summary>Scores serving items with this model's query vector (0 for items the model does not know).</summary>
+    public IChannelScorer ScorerFor(float[] query) => new VectorScorer(
+        i => FromServing(i) >= 0,
+        (q, servingItems, scores) =>
+        {
+            Span<int> mine = servingItems.Length <= 512 ? stackalloc int[servingItems.Length] : new int[servingItems.Length];
+            for (var n = 0; n < servingItems.Length; n++)
+            {
+                mine[n] = Math.Max(0, FromServing(servingItems[n]));
+            }
+            Model.ScoreItems(q, mine, scores);
+        },
+        query);
 
     /// <summary>Channel name (the model's catalogue name, e.g. "gru4rec").</summary>
     public string Name { get; } = name;
@@ -95,6 +129,11 @@ public sealed class RankerModel(string name, IReadOnlyList<CandidateScorer> scor
 
     /// <summary>True when the ranker reads each candidate's recall score and position (trained on impressions).</summary>
     public bool NeedsRecallScores => Scorer.Features.Map.Contains(FeatureNames.RecallScore);
+
+    /// <summary>The candidate features the ranker reads (trained on the recall stage's lists), or null.</summary>
+    public CandidateFeatures? CandidateFeatures { get; } = scorers.Count > 0 && scorers[0].Features.Map.CandidateFeatureNames.Count > 0
+        ? new CandidateFeatures(Models.Pipeline.CandidateFeatures.ChannelsOf(scorers[0].Features.Map.CandidateFeatureNames))
+        : null;
 }
 
 /// <summary>
@@ -103,7 +142,7 @@ public sealed class RankerModel(string name, IReadOnlyList<CandidateScorer> scor
 /// artifact folder.
 /// </summary>
 /// <param name="Version">Artifact version (folder name), or a name for models built in memory.</param>
-/// <param name="ItemCf">Item-item neighbours.</param>
+/// <param name="ItemCf">Item-item neighbours; its items are the serving vocabulary candidates are indexed by.</param>
 /// <param name="Vectors">Recall models serving ANN queries, one channel each.</param>
 /// <param name="Ranker">The active ranker, or null (results then keep the recall order).</param>
 /// <param name="DatasetName">Where the models were built from.</param>
@@ -123,6 +162,9 @@ public sealed record ServingModelSet(
         : this("itemcf-" + datasetFingerprint[..Math.Min(8, datasetFingerprint.Length)], itemCf, [], null, datasetName, datasetFingerprint, loadedAt)
     {
     }
+
+    /// <summary>The item vocabulary the request path indexes candidates by (the loaded dataset's).</summary>
+    public IdVocabulary Items => ItemCf.Items;
 
     /// <summary>The vector model serving <paramref name="channel"/>, or null.</summary>
     public VectorModel? Vector(string channel) => Vectors.FirstOrDefault(v => v.Name == channel);

@@ -1,3 +1,5 @@
+using RecSys.Models.Pipeline;
+
 namespace RecSys.Grains.Serving;
 
 /// <summary>
@@ -9,7 +11,7 @@ public sealed class ServingOptions
     public const string Section = "RecSys:Serving";
 
     /// <summary>(int) Interactions kept per user, newest last.</summary>
-    public int RecentEvents { get; set; } = 200;
+    public int RecentEvents { get; set; } = CandidatePipelineOptions.Default.MaxHistory;
 
     /// <summary>(int) Distinct items remembered as seen per user (oldest forgotten first).</summary>
     public int SeenItems { get; set; } = 5000;
@@ -21,10 +23,10 @@ public sealed class ServingOptions
     public int ItemRememberedEventKeys { get; set; } = 2000;
 
     /// <summary>(int) Most recent interactions whose ItemCF neighbours feed a recommendation.</summary>
-    public int ItemCfHistory { get; set; } = 30;
+    public int ItemCfHistory { get; set; } = CandidatePipelineOptions.Default.ItemCfHistory;
 
     /// <summary>(double) Per-step recency discount of history items for ItemCF (newest weighs 1).</summary>
-    public double HistoryRecencyDecay { get; set; } = 0.9;
+    public double HistoryRecencyDecay { get; set; } = CandidatePipelineOptions.Default.HistoryRecencyDecay;
 
     /// <summary>(TimeSpan) Half-life of live popularity and item counters.</summary>
     public TimeSpan PopularityHalfLife { get; set; } = TimeSpan.FromDays(7);
@@ -41,11 +43,32 @@ public sealed class ServingOptions
     /// </summary>
     public TimeSpan BlockedItemsRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>(string) Recall models served as ANN channels when a version holds them (comma-separated).</summary>
-    public string VectorModels { get; set; } = "gru4rec,sasrec,youtubednn,item2vec,deepwalk";
+    /// <summary>
+    /// (string) Recall channels in priority order (comma-separated; the order breaks ties in the merge and orders an
+    /// unranked list). A recall model's name ("gru4rec", "sasrec", "youtubednn", ...) is an ANN channel when the version
+    /// holds that model; "history" (the subject's own repeatable items, where repeats are allowed), "itemcf" and
+    /// "popularity" run from the subject's history and the loaded data. A ranker trained on other channels reads
+    /// "not found" for the missing ones. docs/quality.md has the ablation behind the default.
+    /// </summary>
+    public string Channels { get; set; } = string.Join(',', CandidatePipelineOptions.Default.Channels);
 
-    /// <summary>(string) Ranker to use when a version holds it; otherwise the version's first ranker.</summary>
+    /// <summary>(bool) May a user's recommendations hold items the user only viewed, clicked or liked (per request: ?repeats=)?</summary>
+    public bool UserRepeats { get; set; }
+
+    /// <summary>(bool) May an anonymous session's recommendations hold items it only viewed, clicked or liked (per request: ?repeats=)?</summary>
+    public bool SessionRepeats { get; set; } = true;
+
+    /// <summary>(int) The subject's own items the history channel contributes at most (where repeats are allowed).</summary>
+    public int HistoryQuota { get; set; } = CandidatePipelineOptions.Default.HistoryQuota;
+
+    /// <summary>
+    /// (string) Ranker to use when a version holds it; otherwise the version's first ranker. "none": keep the recall
+    /// order even when the version has a ranker.
+    /// </summary>
     public string Ranker { get; set; } = "din";
+
+    /// <summary>True when <see cref="Ranker"/> is "none".</summary>
+    public bool RanksWithoutRanker => Ranker.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>(string) Device for rankers: "auto" (CUDA when present, else CPU), "cpu" or "cuda[:N]".</summary>
     public string Device { get; set; } = "auto";
@@ -57,17 +80,17 @@ public sealed class ServingOptions
     public int HnswEfSearch { get; set; } = 64;
 
     /// <summary>(int) Candidates each vector channel (and ItemCF) contributes at most.</summary>
-    public int ChannelQuota { get; set; } = 60;
+    public int ChannelQuota { get; set; } = CandidatePipelineOptions.Default.ChannelQuota;
 
     /// <summary>(int) Candidates the trending channel contributes at most.</summary>
-    public int TrendingQuota { get; set; } = 40;
+    public int TrendingQuota { get; set; } = CandidatePipelineOptions.Default.PopularityQuota;
 
     /// <summary>
     /// (int) Candidates ranked per request at most (the merged union is cut to this, taking the channels' best in
     /// turns). 100, not the ~150 the default quotas merge to: DIN's cost is per candidate, and on a two-core silo at
     /// 500 requests/s the full union took p99 past the 50 ms bar where 100 stayed well under it (docs/benchmarks.md).
     /// </summary>
-    public int MaxCandidates { get; set; } = 100;
+    public int MaxCandidates { get; set; } = CandidatePipelineOptions.Default.MaxCandidates;
 
     /// <summary>(TimeSpan) A recall channel that has not answered by then is left out of the answer.</summary>
     public TimeSpan ChannelTimeout { get; set; } = TimeSpan.FromMilliseconds(40);
@@ -95,12 +118,27 @@ public sealed class ServingOptions
     /// </summary>
     public int TorchThreads { get; set; } = 1;
 
-    /// <summary>The vector model names.</summary>
-    public IReadOnlyList<string> VectorChannels => VectorModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>The channel names, in priority order.</summary>
+    public IReadOnlyList<string> ChannelList => Channels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The recall stage these options configure (the ranker's training lists are built with the same).</summary>
+    public CandidatePipelineOptions Pipeline => new()
+    {
+        Channels = ChannelList,
+        ChannelQuota = ChannelQuota,
+        PopularityQuota = TrendingQuota,
+        HistoryQuota = HistoryQuota,
+        MaxCandidates = MaxCandidates,
+        ItemCfHistory = ItemCfHistory,
+        HistoryRecencyDecay = HistoryRecencyDecay,
+        MaxHistory = RecentEvents,
+    };
 
     public IEnumerable<string> Validate()
     {
         if (RecallShards is < 1 or > 1024) yield return "RecSys:Serving:RecallShards must be from 1 to 1024";
+        if (ChannelList.Count == 0) yield return "RecSys:Serving:Channels must name at least one channel (e.g. itemcf,popularity)";
+        if (HistoryQuota < 0) yield return "RecSys:Serving:HistoryQuota must not be negative";
         if (HnswEfSearch < 1) yield return "RecSys:Serving:HnswEfSearch must be at least 1";
         if (ChannelQuota < 1) yield return "RecSys:Serving:ChannelQuota must be at least 1";
         if (TrendingQuota < 0) yield return "RecSys:Serving:TrendingQuota must not be negative";

@@ -1,5 +1,5 @@
 using RecSys.Models.Data;
-using RecSys.Models.Evaluation;
+using RecSys.Models.Pipeline;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
 
@@ -18,8 +18,10 @@ public static class ArtifactTrainer
     /// Trains <paramref name="models"/> (recall models from <see cref="RecommenderCatalog"/> that are
     /// <see cref="IArtifactModel"/>s, and rankers from <see cref="RankerCatalog"/>) into <paramref name="versionFolder"/>.
     /// A recall model trains on every interaction but each user's last, stops early on those last ones (validation
-    /// ndcg@10), then keeps the whole history for scoring; a ranker trains on a random 90% of the labelled
-    /// interactions and stops early on the rest (validation AUC).
+    /// ndcg@10), then keeps the whole history for scoring. A ranker learns from the lists the recall stage serves
+    /// (<see cref="RankerTrainingLists"/>: the version's recall models and the local channels of
+    /// <paramref name="pipeline"/>, at each subject's last interaction), and stops early on a tenth of the subjects
+    /// (validation AUC).
     /// </summary>
     /// <param name="progress">Called with each model's name; returns the sink for its progress (or null).</param>
     public static IReadOnlyList<TrainedModel> Train(
@@ -30,46 +32,55 @@ public static class ArtifactTrainer
         ulong seed = 42,
         string device = "auto",
         Func<string, IProgress<TrainingProgress>?>? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default,
+        CandidatePipelineOptions? pipeline = null)
     {
         var written = new List<TrainedModel>();
-        foreach (var name in models.Where(RankerCatalog.Contains))
-        {
-            cancellation.ThrowIfCancellationRequested();
-            written.Add(TrainRanker(name, settings.GetValueOrDefault(name), dataset, seed, device, versionFolder, progress?.Invoke(name), cancellation));
-        }
         var recall = models.Where(m => !RankerCatalog.Contains(m)).ToList();
-        if (recall.Count == 0)
+        var rankers = models.Where(RankerCatalog.Contains).ToList();
+        var (known, held) = RankerTrainingLists.WithoutLastInteractions(dataset);
+        var trained = new List<(string Name, IArtifactModel Model)>();
+        try
         {
-            return written;
-        }
-        var split = Splits.LeaveOneOut(dataset);
-        var training = split.Train.Concat(split.Validation).ToArray();
-        var matrix = new UserItemMatrix(dataset.UserCount, dataset.ItemCount, training);
-        foreach (var name in recall)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var model = RecommenderCatalog.Create(name, settings.GetValueOrDefault(name)) as IArtifactModel
-                ?? throw new ArgumentException($"model '{name}' cannot be written as an artifact", nameof(models));
-            try
+            if (recall.Count > 0)
             {
-                model.Fit(matrix, new TrainingContext(seed, progress?.Invoke(name), device, cancellation)
+                var matrix = new UserItemMatrix(dataset.UserCount, dataset.ItemCount, known);
+                foreach (var name in recall)
                 {
-                    TrainingInteractions = training,
-                    Validation = split.Test,
-                    UserInfos = dataset.UserInfos,
-                    ItemInfos = dataset.ItemInfos,
-                });
-                var metrics = new Dictionary<string, double>();
-                if (model.BestValidationNdcg is { } ndcg)
-                {
-                    metrics["validation_ndcg@10"] = ndcg;
+                    cancellation.ThrowIfCancellationRequested();
+                    var model = RecommenderCatalog.Create(name, settings.GetValueOrDefault(name)) as IArtifactModel
+                        ?? throw new ArgumentException($"model '{name}' cannot be written as an artifact", nameof(models));
+                    trained.Add((name, model));
+                    model.Fit(matrix, new TrainingContext(seed, progress?.Invoke(name), device, cancellation)
+                    {
+                        TrainingInteractions = known,
+                        Validation = held,
+                        UserInfos = dataset.UserInfos,
+                        ItemInfos = dataset.ItemInfos,
+                    });
+                    var metrics = new Dictionary<string, double>();
+                    if (model.BestValidationNdcg is { } ndcg)
+                    {
+                        metrics["validation_ndcg@10"] = ndcg;
+                    }
+                    var folder = Path.Combine(versionFolder, name);
+                    ModelArtifact.Save(folder, model, dataset, metrics);
+                    written.Add(new TrainedModel(name, folder, metrics));
                 }
-                var folder = Path.Combine(versionFolder, name);
-                ModelArtifact.Save(folder, model, dataset, metrics);
-                written.Add(new TrainedModel(name, folder, metrics));
             }
-            finally
+            if (rankers.Count > 0)
+            {
+                var lists = RankerTrainingLists.Build(dataset, trained, pipeline ?? CandidatePipelineOptions.Default, new RankerTrainingListsOptions { Seed = seed }, progress?.Invoke("ranker lists"), cancellation);
+                foreach (var name in rankers)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    written.Add(TrainRanker(name, settings.GetValueOrDefault(name), lists, dataset, seed, device, versionFolder, progress?.Invoke(name), cancellation));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, model) in trained)
             {
                 (model as IDisposable)?.Dispose();
             }
@@ -77,19 +88,21 @@ public static class ArtifactTrainer
         return written;
     }
 
-    private static TrainedModel TrainRanker(string name, IReadOnlyDictionary<string, string>? settings, InteractionDataset dataset, ulong seed, string device, string versionFolder, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    private static TrainedModel TrainRanker(string name, IReadOnlyDictionary<string, string>? settings, CtrSplit lists, InteractionDataset dataset, ulong seed, string device, string versionFolder, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
-        var labelling = CtrData.DefaultLabelling(dataset);
-        var ctr = CtrData.Split(dataset, new CtrOptions { TrainRatio = 0.9, ValidationRatio = 0.1, Seed = seed, Labelling = labelling });
+        if (lists.Train.Count == 0)
+        {
+            throw new InvalidOperationException($"no subject's last interaction is among its recall candidates in {dataset.Name}: nothing to train ranker '{name}' on");
+        }
         using var ranker = RankerCatalog.Create(name, settings);
-        ranker.Fit(ctr.Train, ctr.Validation, new RankingContext(seed, progress, device, cancellation));
+        ranker.Fit(lists.Train, lists.Validation, new RankingContext(seed, progress, device, cancellation));
         var metrics = new Dictionary<string, double>();
         if (ranker.BestValidationAuc is { } auc)
         {
             metrics["validation_auc"] = auc;
         }
         var folder = Path.Combine(versionFolder, name);
-        RankerArtifact.Save(folder, ranker, ctr.Features, dataset, metrics);
+        RankerArtifact.Save(folder, ranker, lists.Features, dataset, metrics);
         return new TrainedModel(name, folder, metrics);
     }
 }

@@ -175,6 +175,7 @@ public sealed class CtrDatasetBuilder
     private readonly FeatureMap _map;
     private readonly SparseFeature[] _sparse;
     private readonly DenseFeature[] _dense;
+    private readonly int[] _candidateColumn;
     private readonly SequenceFeature[] _sequences;
     private readonly List<long> _sparseValues = [];
     private readonly List<float> _denseValues = [];
@@ -190,6 +191,7 @@ public sealed class CtrDatasetBuilder
         _map = map;
         _sparse = [.. map.Sparse];
         _dense = [.. map.Dense];
+        _candidateColumn = FeatureValues.CandidateColumns(_dense);
         _sequences = [.. map.Sequences];
         _sequenceValues = [.. _sequences.Select(_ => new List<int>())];
         _lengths = [.. _sequences.Select(_ => new List<int>())];
@@ -202,7 +204,9 @@ public sealed class CtrDatasetBuilder
     /// Adds one example: <paramref name="user"/> meets <paramref name="item"/> at <paramref name="timestamp"/> (Unix
     /// seconds, UTC) after <paramref name="history"/> (item indices, oldest first; only the last L are kept), of which
     /// the user liked <paramref name="liked"/> and did not like <paramref name="disliked"/> (same order);
-    /// <paramref name="recall"/> is the candidate's recall score and 0-based position, for maps with recall signals.
+    /// <paramref name="recall"/> is the candidate's recall score and 0-based position, for maps with recall signals;
+    /// <paramref name="candidate"/> the candidate's features of <see cref="Pipeline.CandidateFeatures"/>, in the order
+    /// of the map's candidate features, for maps that have them.
     /// <paramref name="userStatistics"/>/<paramref name="itemStatistics"/> replace the sides' own statistics when given
     /// (leave-one-out for training rows). <paramref name="group"/> is the user index for GAUC.
     /// </summary>
@@ -217,7 +221,8 @@ public sealed class CtrDatasetBuilder
         ItemStatisticsFeatures? itemStatistics = null,
         ReadOnlySpan<int> liked = default,
         ReadOnlySpan<int> disliked = default,
-        (float Score, int Rank)? recall = null)
+        (float Score, int Rank)? recall = null,
+        ReadOnlySpan<float> candidate = default)
     {
         if (labels.Length != _map.Tasks.Count)
         {
@@ -230,9 +235,11 @@ public sealed class CtrDatasetBuilder
         {
             _sparseValues.Add(FeatureValues.Sparse(f.Name, user, item, time, us));
         }
-        foreach (var f in _dense)
+        for (var c = 0; c < _dense.Length; c++)
         {
-            _denseValues.Add(FeatureValues.Dense(f.Name, us, its, recall));
+            _denseValues.Add(_candidateColumn[c] >= 0
+                ? FeatureValues.Candidate(candidate, _candidateColumn[c])
+                : FeatureValues.Dense(_dense[c].Name, us, its, recall));
         }
         Span<int> ids = stackalloc int[_maxSequence];
         for (var s = 0; s < _sequences.Length; s++)
@@ -314,13 +321,33 @@ internal static class FeatureValues
         _ => throw new NotSupportedException($"sequence feature '{name}' has no encoder"),
     };
 
+    /// <summary>
+    /// For each dense feature, its column among the map's candidate features (<see cref="Pipeline.CandidateFeatures"/>,
+    /// in map order), or −1 for the other features.
+    /// </summary>
+    public static int[] CandidateColumns(IReadOnlyList<DenseFeature> dense)
+    {
+        var columns = new int[dense.Count];
+        var next = 0;
+        for (var c = 0; c < dense.Count; c++)
+        {
+            columns[c] = Pipeline.CandidateFeatures.IsCandidateFeature(dense[c].Name) ? next++ : -1;
+        }
+        return columns;
+    }
+
+    /// <summary>A candidate feature's value: a request must carry every candidate feature of the map.</summary>
+    public static float Candidate(ReadOnlySpan<float> row, int column) =>
+        column < row.Length ? row[column] : throw new ArgumentException("this feature map reads the candidate features of the recall stage; give them for every candidate", nameof(row));
+
     public static bool IsHistory(string name) =>
         name is FeatureNames.HistoryItemId or FeatureNames.LikedHistoryItemId or FeatureNames.DislikedHistoryItemId;
 
     /// <summary>True for the features that differ between the candidates of one request (the rest describe the user and the time).</summary>
     public static bool DependsOnItem(FeatureSpec feature) => feature.Name is FeatureNames.ItemId or FeatureNames.Year
         or FeatureNames.ItemPopularity or FeatureNames.ItemMeanRating or FeatureNames.RecallScore or FeatureNames.RecallLogRank
-        or FeatureNames.ItemGenres or FeatureNames.TitleTokens;
+        or FeatureNames.ItemGenres or FeatureNames.TitleTokens
+        || Pipeline.CandidateFeatures.IsCandidateFeature(feature.Name);
 
     /// <summary>
     /// Writes the ids of one sequence into <paramref name="destination"/> (at least MaxLength long), real ids first and

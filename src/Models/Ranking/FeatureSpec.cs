@@ -108,6 +108,13 @@ public sealed record FeatureMapOptions
 
     /// <summary>(int) Most genres kept per item.</summary>
     public int MaxGenres { get; init; } = 6;
+
+    /// <summary>
+    /// (bool) The user's id, top genres and rating statistics. Off for a ranker that also serves anonymous sessions
+    /// (they have none of these), so it learns from what every request has: the items, the history and the recall
+    /// stage's candidate features.
+    /// </summary>
+    public bool UserFeatures { get; init; } = true;
 }
 
 /// <summary>
@@ -173,6 +180,10 @@ public sealed record FeatureMap
 
     public bool Contains(string name) => Features.Any(f => f.Name == name);
 
+    /// <summary>The candidate features of the recall stage this map reads (<see cref="Pipeline.CandidateFeatures"/>), in map order.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> CandidateFeatureNames => [.. Features.OfType<DenseFeature>().Select(f => f.Name).Where(Pipeline.CandidateFeatures.IsCandidateFeature)];
+
     /// <summary>
     /// The default MovieLens-like schema: user_id, item_id, gender, age bucket, occupation, year bucket, hour, weekday,
     /// the user's top-3 genres (sharing the genre table), item genres and title tokens (mean-pooled sequences),
@@ -184,21 +195,25 @@ public sealed record FeatureMap
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HistoryLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxGenres);
         var genres = vocabularies.GenreVocabulary;
-        var features = new List<FeatureSpec>
+        var features = new List<FeatureSpec>();
+        if (options.UserFeatures)
         {
-            new SparseFeature(FeatureNames.UserId, users + 1),
+            features.Add(new SparseFeature(FeatureNames.UserId, users + 1));
+        }
+        features.AddRange(
+        [
             new SparseFeature(FeatureNames.ItemId, items + 1),
             new SparseFeature(FeatureNames.Gender, vocabularies.GenderVocabulary),
             new SparseFeature(FeatureNames.Age, vocabularies.AgeVocabulary),
             new SparseFeature(FeatureNames.Occupation, vocabularies.OccupationVocabulary),
             new SparseFeature(FeatureNames.Year, YearBuckets.Vocabulary),
-        };
+        ]);
         if (options.Context)
         {
             features.Add(new SparseFeature(FeatureNames.Hour, 25));
             features.Add(new SparseFeature(FeatureNames.Weekday, 8));
         }
-        if (options.Statistics)
+        if (options.Statistics && options.UserFeatures)
         {
             for (var k = 1; k <= UserStatistics.TopCategories; k++)
             {
@@ -219,9 +234,12 @@ public sealed record FeatureMap
         }
         if (options.Statistics)
         {
-            features.Add(new DenseFeature(FeatureNames.UserMeanRating));
-            features.Add(new DenseFeature(FeatureNames.UserRatingVariance));
-            features.Add(new DenseFeature(FeatureNames.UserActivity));
+            if (options.UserFeatures)
+            {
+                features.Add(new DenseFeature(FeatureNames.UserMeanRating));
+                features.Add(new DenseFeature(FeatureNames.UserRatingVariance));
+                features.Add(new DenseFeature(FeatureNames.UserActivity));
+            }
             features.Add(new DenseFeature(FeatureNames.ItemPopularity));
             features.Add(new DenseFeature(FeatureNames.ItemMeanRating));
         }

@@ -8,7 +8,9 @@ namespace RecSys.Models.Ranking;
 /// first; only the last L are used), the candidates (item indices), the request time (Unix seconds, for hour and
 /// weekday), and the history items the user liked and did not like (oldest first; from "like" events or ratings against
 /// the like threshold). <see cref="RecallScores"/> (one per candidate, candidates in recall order) is required by
-/// rankers whose map has recall signals.
+/// rankers whose map has recall signals; <see cref="CandidateFeatures"/> ([candidates × width] row-major, the map's
+/// candidate features in map order, see <see cref="Pipeline.CandidateFeatures"/>) by rankers trained on the recall
+/// stage's lists.
 /// </summary>
 public sealed record RankingRequest(
     UserSide User,
@@ -17,7 +19,8 @@ public sealed record RankingRequest(
     long Timestamp,
     IReadOnlyList<int>? Liked = null,
     IReadOnlyList<int>? Disliked = null,
-    IReadOnlyList<float>? RecallScores = null);
+    IReadOnlyList<float>? RecallScores = null,
+    IReadOnlyList<float>? CandidateFeatures = null);
 
 /// <summary>
 /// Scores every candidate of a request in one forward pass (one batch of N rows, <c>no_grad</c>, eval mode), encoding
@@ -73,11 +76,16 @@ public sealed class CandidateScorer(IRanker ranker, RankingFeatures features)
     public CtrBatch Encode(IReadOnlyList<RankingRequest> requests)
     {
         var needsRecall = Features.Map.Contains(FeatureNames.RecallScore);
+        var candidateWidth = Features.Map.CandidateFeatureNames.Count;
         foreach (var request in requests)
         {
             if (needsRecall && request.RecallScores?.Count != request.Candidates.Count)
             {
                 throw new ArgumentException($"this ranker reads the recall stage's scores: give {request.Candidates.Count} RecallScores, one per candidate", nameof(requests));
+            }
+            if (candidateWidth > 0 && request.CandidateFeatures?.Count != request.Candidates.Count * candidateWidth)
+            {
+                throw new ArgumentException($"this ranker reads {candidateWidth} candidate features per candidate: give {request.Candidates.Count * candidateWidth}", nameof(requests));
             }
             foreach (var candidate in request.Candidates)
             {

@@ -15,6 +15,8 @@ internal sealed class ServingBatchEncoder
 {
     private readonly SparseFeature[] _sparse;
     private readonly DenseFeature[] _dense;
+    private readonly int[] _candidateColumn;
+    private readonly int _candidateWidth;
     private readonly SequenceFeature[] _sequences;
     private readonly bool[] _sparseOfItem;
     private readonly bool[] _denseOfItem;
@@ -25,6 +27,8 @@ internal sealed class ServingBatchEncoder
     {
         _sparse = [.. map.Sparse];
         _dense = [.. map.Dense];
+        _candidateColumn = FeatureValues.CandidateColumns(_dense);
+        _candidateWidth = _candidateColumn.Count(c => c >= 0);
         _sequences = [.. map.Sequences];
         _sparseOfItem = [.. _sparse.Select(FeatureValues.DependsOnItem)];
         _denseOfItem = [.. _dense.Select(FeatureValues.DependsOnItem)];
@@ -73,6 +77,7 @@ internal sealed class ServingBatchEncoder
                 var item = items[request.Candidates[n]];
                 var perRequest = n > 0; // the user columns of later candidates are copies of the first one's
                 (float, int)? recall = request.RecallScores is { } scores ? (scores[n], n) : null;
+                var candidate = request.CandidateFeatures is { } features ? Span(features).Slice(n * _candidateWidth, _candidateWidth) : default;
                 for (var c = 0; c < s; c++)
                 {
                     sparse[row * s + c] = perRequest && !_sparseOfItem[c]
@@ -83,7 +88,7 @@ internal sealed class ServingBatchEncoder
                 {
                     dense[row * d + c] = perRequest && !_denseOfItem[c]
                         ? dense[first * d + c]
-                        : (FeatureValues.Dense(_dense[c].Name, us, item.Statistics, recall) - _dense[c].Mean) / _dense[c].Std;
+                        : ((_candidateColumn[c] >= 0 ? FeatureValues.Candidate(candidate, _candidateColumn[c]) : FeatureValues.Dense(_dense[c].Name, us, item.Statistics, recall)) - _dense[c].Mean) / _dense[c].Std;
                 }
                 requestOfRow[row] = r;
                 for (var q = 0; q < _sequences.Length; q++)
@@ -122,6 +127,13 @@ internal sealed class ServingBatchEncoder
         null => default,
         int[] array => array,
         List<int> list => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list),
+        _ => values.ToArray(),
+    };
+
+    private static ReadOnlySpan<float> Span(IReadOnlyList<float> values) => values switch
+    {
+        float[] array => array,
+        List<float> list => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list),
         _ => values.ToArray(),
     };
 }

@@ -130,7 +130,11 @@ public sealed class ItemCfModel
     /// Scores candidates by Σ weight(h) · sim(h, candidate) over the history items h, and returns the best
     /// <paramref name="count"/>, skipping items that <paramref name="exclude"/> rejects.
     /// </summary>
-    public ScoredItem[] Recommend(IEnumerable<(int Item, float Weight)> history, int count, Func<int, bool>? exclude = null)
+    public ScoredItem[] Recommend(IEnumerable<(int Item, float Weight)> history, int count, Func<int, bool>? exclude = null) =>
+        Top(Scores(history), count, exclude);
+
+    /// <summary>Σ weight(h) · sim(h, i) for every item i that is a neighbour of some history item h.</summary>
+    public Dictionary<int, float> Scores(IEnumerable<(int Item, float Weight)> history)
     {
         var scores = new Dictionary<int, float>();
         foreach (var (item, weight) in history)
@@ -144,7 +148,12 @@ public sealed class ItemCfModel
                 scores[neighbour.Item] = scores.GetValueOrDefault(neighbour.Item) + weight * neighbour.Score;
             }
         }
+        return scores;
+    }
 
+    /// <summary>The best <paramref name="count"/> of <paramref name="scores"/>, skipping items <paramref name="exclude"/> rejects.</summary>
+    public static ScoredItem[] Top(IReadOnlyDictionary<int, float> scores, int count, Func<int, bool>? exclude = null)
+    {
         var top = new TopK(count);
         foreach (var (item, score) in scores)
         {

@@ -148,7 +148,7 @@ internal sealed partial class ModelBootstrapper(
                 {
                     Directory.Delete(staging, recursive: true);
                 }
-                ArtifactTrainer.Train(train, lifecycle.Value.ParseTrainSettings(), dataset, staging, device: serving.Value.Device, cancellation: stoppingToken);
+                ArtifactTrainer.Train(train, lifecycle.Value.ParseTrainSettings(), dataset, staging, device: serving.Value.Device, cancellation: stoppingToken, pipeline: serving.Value.Pipeline);
                 Directory.Move(staging, Path.Combine(root, version));
             },
             stoppingToken);
