@@ -44,7 +44,7 @@ public sealed class EventLogTests
 
         var first = await client.PostAsJsonAsync("/v1/events", batch);
         // Read at once, no polling: 202 means committed.
-        var rowsAfterFirst = await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events");
+        var rowsAfterFirst = await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'");
         var second = await client.PostAsJsonAsync("/v1/events", batch);
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -53,7 +53,7 @@ public sealed class EventLogTests
         Assert.Equal(new EventsAccepted(5, 4), await second.Content.ReadFromJsonAsync<EventsAccepted>()); // the id-less one is new again
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'logged' AND event_id = 'e-1'"));
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'other' AND event_id = 'e-1'"));
-        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'"));
         Assert.Equal("rating|4.5|2026-03-01 12:00:00", await database.ScalarAsync<string>(
             "SELECT type || '|' || value || '|' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM recsys_events WHERE event_id = 'e-1' AND user_id = 'logged'"));
 
@@ -74,6 +74,29 @@ public sealed class EventLogTests
         static bool OfTheEventLog(string series) => series.StartsWith(GrafanaDashboard.EventLogSeriesPrefix, StringComparison.Ordinal);
         Assert.Contains(dashboard.Series, OfTheEventLog);
         Assert.Empty(dashboard.MissingFrom(metrics, OfTheEventLog));
+    }
+
+    [PostgresFact]
+    public async Task The_loaded_dataset_joins_the_event_log_once_as_its_users_history()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var dataset = Models.Data.DatasetSpec.Parse(RecSysApiFactory.TestData).Load();
+        var user = dataset.Users[0];
+
+        await using (var first = new RecSysApiFactory(PostgresSettings(database, "dataset-log")))
+        {
+            var client = await first.CreateReadyClientAsync();
+            var profile = await client.GetFromJsonAsync<UserProfileResponse>($"/v1/users/{user}");
+            var logged = await ReadColumnAsync(database, $"SELECT event_id FROM recsys_events WHERE user_id = '{user}' ORDER BY occurred_at, event_id");
+
+            Assert.Equal((long)dataset.Interactions.Length, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id LIKE 'dataset-%'"));
+            Assert.Equal(logged.Order(), profile!.Recent.Select(e => e.EventId!).Order());
+        }
+
+        // A second start on the same database finds the dataset seeded and writes nothing again.
+        await using var second = new RecSysApiFactory(PostgresSettings(database, "dataset-log-2"));
+        await second.CreateReadyClientAsync();
+        Assert.Equal((long)dataset.Interactions.Length, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
     }
 
     [PostgresFact]
@@ -106,7 +129,7 @@ public sealed class EventLogTests
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE session_id = 'anon-7' AND event_id = 's-1'"));
         Assert.Equal(4L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE session_id = 'anon-7' AND user_id IS NULL"));
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE user_id = 'anon-7' AND session_id IS NULL"));
-        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal(5L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'"));
         Assert.Equal("rating|3.5", await database.ScalarAsync<string>(
             "SELECT type || '|' || value FROM recsys_events WHERE session_id = 'anon-7' AND event_id = 's-2'"));
 
@@ -134,9 +157,9 @@ public sealed class EventLogTests
 
         await Task.WhenAll(Enumerable.Range(0, appends).Select(n => log.AppendAsync([Event($"user-{n % 7}", $"e-{n}")])));
 
-        Assert.Equal((long)appends, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal((long)appends, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'"));
         // Rows inserted by one transaction share its xmin.
-        var transactions = await database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM recsys_events");
+        var transactions = await database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'");
         Assert.InRange(transactions, 1, appends / 4);
     }
 
@@ -162,7 +185,7 @@ public sealed class EventLogTests
 
         await ExecuteAsync(database, "DROP TRIGGER recsys_test_fail_events ON recsys_events;");
         await log.AppendAsync([Event("u", "f-0")]);
-        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT count(*) FROM recsys_events WHERE event_id NOT LIKE 'dataset-%'"));
     }
 
     [PostgresFact]
@@ -195,11 +218,13 @@ public sealed class EventLogTests
         await using var second = new RecSysApiFactory(settings);
         var restarted = await second.CreateReadyClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/users/wiped")).StatusCode);
+        // The loaded dataset's interactions came first (its users' history); the posted events follow them.
+        var since = await DatasetRowsAsync(database);
 
-        var one = await ReplayAsync(restarted, database, ReplayFilter.User("wiped"), batch: 3);
-        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5);
+        var one = await ReplayAsync(restarted, database, ReplayFilter.User("wiped"), batch: 3, since);
+        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5, since);
 
-        Assert.Equal(new ReplayResult(Read: 8, FirstSeq: 2, LastSeq: 12, Applied: 8, Duplicates: 0), one); // seq 1..12 in post order
+        Assert.Equal(new ReplayResult(Read: 8, FirstSeq: since + 2, LastSeq: since + 12, Applied: 8, Duplicates: 0), one); // seq 1..12 in post order
         Assert.Equal((12L, 12L, 0L), (all.Read, all.Duplicates, all.Applied)); // everything already in user state
         var after = await restarted.GetFromJsonAsync<UserProfileResponse>("/v1/users/wiped");
         Assert.Equal((8L, 8L), (before.TotalEvents, after!.TotalEvents));
@@ -241,15 +266,16 @@ public sealed class EventLogTests
         await using var second = new RecSysApiFactory(settings);
         var restarted = await second.CreateReadyClientAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/sessions/lost")).StatusCode);
+        var since = await DatasetRowsAsync(database);
 
-        var users = await ReplayAsync(restarted, database, ReplayFilter.Users, batch: 4);
+        var users = await ReplayAsync(restarted, database, ReplayFilter.Users, batch: 4, since);
         Assert.Equal((1L, 1L, 0L), (users.Read, users.Duplicates, users.Applied)); // the user was never lost
         Assert.Equal(HttpStatusCode.NotFound, (await restarted.GetAsync("/v1/sessions/lost")).StatusCode); // users only
 
-        var one = await ReplayAsync(restarted, database, ReplayFilter.Session("lost"), batch: 3);
-        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5);
+        var one = await ReplayAsync(restarted, database, ReplayFilter.Session("lost"), batch: 3, since);
+        var all = await ReplayAsync(restarted, database, ReplayFilter.Everything, batch: 5, since);
 
-        Assert.Equal(new ReplayResult(Read: 7, FirstSeq: 1, LastSeq: 9, Applied: 7, Duplicates: 0), one); // seq 1..9 in post order
+        Assert.Equal(new ReplayResult(Read: 7, FirstSeq: since + 1, LastSeq: since + 9, Applied: 7, Duplicates: 0), one); // seq 1..9 in post order
         Assert.Equal((9L, 9L, 0L), (all.Read, all.Duplicates, all.Applied)); // everything already in user and session state
         var after = await restarted.GetFromJsonAsync<SessionProfileResponse>("/v1/sessions/lost");
         Assert.Equal(before.TotalEvents, after!.TotalEvents);
@@ -259,8 +285,12 @@ public sealed class EventLogTests
         Assert.Equal(1, (await restarted.GetFromJsonAsync<UserProfileResponse>("/v1/users/lost"))!.TotalEvents);
     }
 
-    private static async Task<ReplayResult> ReplayAsync(HttpClient api, PostgresTestDatabase database, ReplayFilter filter, int batch) =>
-        await ReplayCommand.RunAsync(new ReplayRequest(database.ConnectionString, filter, 0, batch), api, TextWriter.Null);
+    private static async Task<ReplayResult> ReplayAsync(HttpClient api, PostgresTestDatabase database, ReplayFilter filter, int batch, long since = 0) =>
+        await ReplayCommand.RunAsync(new ReplayRequest(database.ConnectionString, filter, since, batch), api, TextWriter.Null);
+
+    /// <summary>The last seq of the loaded dataset's rows, written to the log at the first start before anything was posted.</summary>
+    private static async Task<long> DatasetRowsAsync(PostgresTestDatabase database) =>
+        await database.ScalarAsync<long>("SELECT coalesce(max(seq), 0) FROM recsys_events WHERE event_id LIKE 'dataset-%'");
 
     private static IngestEvent Event(string user, string eventId) =>
         new(SubjectKind.User, user, new UserEvent("i1", EventType.Click, null, DateTimeOffset.UtcNow, eventId));

@@ -14,13 +14,19 @@ public static class CatalogSeeder
 {
     private const int Parallelism = 32;
 
+    /// <param name="once">More work to do once per dataset, before the catalogue is marked as seeded (e.g. writing the
+    /// dataset's interactions to the event log); an interrupted seeding does it again, so it must be idempotent.</param>
     /// <returns>True if seeding ran, false if the cluster already held the dataset.</returns>
-    public static async Task<bool> SeedAsync(IGrainFactory grains, InteractionDataset dataset, PopularityModel popularity, CancellationToken cancellationToken)
+    public static async Task<bool> SeedAsync(IGrainFactory grains, InteractionDataset dataset, PopularityModel popularity, CancellationToken cancellationToken, Func<CancellationToken, Task>? once = null)
     {
         var catalog = grains.GetGrain<ICatalogGrain>(CatalogGrainKeys.Default);
         if (await catalog.GetSeededFingerprintAsync() == dataset.Fingerprint)
         {
             return false;
+        }
+        if (once is not null)
+        {
+            await once(cancellationToken);
         }
 
         await catalog.RegisterAsync([.. dataset.Items.Ids]);

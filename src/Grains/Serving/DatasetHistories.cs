@@ -41,19 +41,24 @@ public sealed class DatasetHistories
         }
         var interactions = loaded.ByUser[user];
         var events = new UserEvent[interactions.Length];
-        var prefix = "dataset-" + loaded.Dataset.Fingerprint[..12] + "-";
         for (var n = 0; n < interactions.Length; n++)
         {
-            var i = interactions[n];
-            events[n] = new UserEvent(
-                loaded.Dataset.Items[i.Item],
-                loaded.ExplicitRatings ? EventType.Rating : EventType.View,
-                loaded.ExplicitRatings ? i.Rating : null,
-                DateTimeOffset.FromUnixTimeSeconds(i.Timestamp),
-                prefix + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            events[n] = ToEvent(loaded.Dataset, interactions[n], n, loaded.ExplicitRatings);
         }
         return events;
     }
+
+    /// <summary>
+    /// The <paramref name="n"/>-th interaction (in time order) of a user of <paramref name="dataset"/> as an event: a
+    /// rating with its value when the dataset has explicit ratings, else a view; its id is stable for the dataset
+    /// ("dataset-&lt;fingerprint&gt;-&lt;n&gt;"), so the event log and a user grain recognise it again.
+    /// </summary>
+    public static UserEvent ToEvent(InteractionDataset dataset, Interaction interaction, int n, bool explicitRatings) => new(
+        dataset.Items[interaction.Item],
+        explicitRatings ? EventType.Rating : EventType.View,
+        explicitRatings ? interaction.Rating : null,
+        DateTimeOffset.FromUnixTimeSeconds(interaction.Timestamp),
+        "dataset-" + dataset.Fingerprint[..12] + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
     /// True if the dataset holds an interaction of <paramref name="userId"/> with <paramref name="itemId"/> at

@@ -91,6 +91,7 @@ public static class RecSysHostingExtensions
             // Registered before UseOrleans: hosted services start in order, and the providers need the schema.
             var connection = options.Connection!;
             builder.Services.AddHostedService(sp => new PostgresSchemaMigration(connection, sp.GetRequiredService<ILogger<PostgresSchemaMigration>>()));
+            builder.Services.AddSingleton(sp => new DatasetEventLog(connection, sp.GetRequiredService<ILogger<DatasetEventLog>>()));
         }
 
         builder.UseOrleans(silo =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,7 @@ using RecSys.Grains.Serving;
 using RecSys.Models.Artifacts;
 using RecSys.Models.Data;
 using RecSys.Models.Recall;
+using RecSys.Silo.Persistence;
 
 namespace RecSys.Silo.StartupTasks;
 
@@ -30,7 +32,8 @@ internal sealed partial class ModelBootstrapper(
     IOptions<ModelLifecycleOptions> lifecycle,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
-    ILogger<ModelBootstrapper> logger) : BackgroundService
+    ILogger<ModelBootstrapper> logger,
+    IServiceProvider services) : BackgroundService
 {
     private static readonly TimeSpan BootstrapLease = TimeSpan.FromMinutes(30);
 
@@ -58,7 +61,9 @@ internal sealed partial class ModelBootstrapper(
             LogBuilt(logger, watch.ElapsedMilliseconds);
 
             readiness.Report("seeding catalogue");
-            var seeded = await CatalogSeeder.SeedAsync(grains, dataset, popularity, stoppingToken);
+            // In PostgreSQL mode the dataset's interactions join the event log once, as its users' history.
+            var eventLog = services.GetService<DatasetEventLog>();
+            var seeded = await CatalogSeeder.SeedAsync(grains, dataset, popularity, stoppingToken, eventLog is null ? null : token => eventLog.WriteAsync(dataset, token));
             readiness.MarkReady($"serving {dataset.Name}");
             LogReady(logger, dataset.Name, seeded, watch.ElapsedMilliseconds);
         }
