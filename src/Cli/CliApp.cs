@@ -54,6 +54,12 @@ public static class CliApp
                                           one run (e.g. "no ranker: RecSys:Serving:Ranker=none"), [--set key=value]...
                                           for all of them, [--artifacts <folder>] (keep and reuse trained versions),
                                           [--parallel 4] [--limit N] [--ready-timeout 60] (minutes) [--out <folder>]
+          import --url <api> --data <spec>
+                                          post a dataset's interactions into a running service as events, in time
+                                          order, batched (--batch 5000), each with a stable id (re-imports and data
+                                          the service loaded count once), resumable from --checkpoint <file>
+                                          (default .recsys-import-<fingerprint>; --restart ignores it);
+                                          [--as users|sessions] (default users)
           replay --url <api> --connection <npgsql>
                                           rebuild user and session state from the PostgreSQL event log
                                           (recsys_events) through POST /v1/admin/replay, in seq order: [--user <id>
@@ -95,6 +101,7 @@ public static class CliApp
                 ["loadtest", .. var rest] => LoadTestCommand.Run(rest, output, error),
                 ["replay", .. var rest] => ReplayCommand.Run(rest, output, error),
                 ["replay-eval", .. var rest] => ReplayEvalCommand.Run(rest, output, error),
+                ["import", .. var rest] => ImportCommand.Run(rest, output, error),
                 ["models"] => Models(output),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'; run 'recsys --help'"),
             };
