@@ -54,6 +54,9 @@ public static class CliApp
         data options (data stats, eval):
           --skip-bad-lines                count and report malformed lines instead of stopping
           --min-rating <r>                keep interactions rated at least r
+          --sessions <gap>                split each user's interactions into sessions where two consecutive
+                                          ones are more than gap apart (30m, 1h, 1d); each session becomes a
+                                          user <user>#<n> (applied after --min-rating, before --k-core)
           --k-core <n>                    keep users and items with at least n interactions
 
         data specs:
@@ -63,6 +66,10 @@ public static class CliApp
           movielens-25m:<folder>          ratings.csv (+ movies.csv, tags.csv); also 20m, latest
           csv:<file>, tsv:<file>, jsonl:<file>   interaction logs, optionally followed by
                                           #user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=<catalogue>,encoding=latin1
+                                          (session-rec's SessionId/ItemId/Time files load as they are;
+                                          fractional unix times order events within a second)
+          diginetica:<file>               DIGINETICA (CIKM Cup 2016) train-item-views.csv: each session a user,
+                                          time = eventdate (UTC) + timeframe ms
 
         The API and silos are separate programs: dotnet run --project src/Api (or src/Silo).
         """;
