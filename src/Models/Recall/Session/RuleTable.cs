@@ -40,10 +40,11 @@ internal sealed class RuleTable
             {
                 var (scratch, touched) = local;
                 accumulate(a, scratch, touched);
-                var rules = new (int Target, double Weight)[touched.Count];
+                // Summed in double, ranked and stored as float (the scores callers see).
+                var rules = new (int Target, float Weight)[touched.Count];
                 for (var n = 0; n < touched.Count; n++)
                 {
-                    rules[n] = (touched[n], scratch[touched[n]]);
+                    rules[n] = (touched[n], (float)scratch[touched[n]]);
                     scratch[touched[n]] = 0;
                 }
                 touched.Clear();
@@ -54,7 +55,7 @@ internal sealed class RuleTable
                     return c != 0 ? c : x.Target.CompareTo(y.Target);
                 });
                 var kept = maxRules > 0 ? Math.Min(maxRules, rules.Length) : rules.Length;
-                rows[a] = [.. rules.Take(kept).Where(r => r.Weight > 0).Select(r => (r.Target, (float)r.Weight))];
+                rows[a] = [.. rules.Take(kept).Where(r => r.Weight > 0)];
                 return local;
             },
             _ => { });

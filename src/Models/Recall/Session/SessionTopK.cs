@@ -2,7 +2,8 @@ namespace RecSys.Models.Recall.Session;
 
 /// <summary>
 /// Top-k of sparse scores in the order every session model and the session evaluator use: higher score first, then
-/// the more popular item, then the smaller index.
+/// the more popular item, then the smaller index. Scores are compared as the floats returned (and written by
+/// <see cref="Fill"/>), so the sparse and dense answers rank alike.
 /// </summary>
 internal static class SessionTopK
 {
@@ -15,14 +16,14 @@ internal static class SessionTopK
             return [];
         }
         // A min-heap on (score, popularity, -item): the root is the worst kept item.
-        var heap = new PriorityQueue<int, (double Score, int Popularity, int NegativeItem)>(count + 1);
+        var heap = new PriorityQueue<int, (float Score, int Popularity, int NegativeItem)>(count + 1);
         foreach (var (item, score) in scores)
         {
             if (!(score > 0) || (exclude is not null && exclude(item)))
             {
                 continue;
             }
-            var key = (score, popularity[item], -item);
+            var key = ((float)score, popularity[item], -item);
             if (heap.Count < count)
             {
                 heap.Enqueue(item, key);
@@ -36,7 +37,7 @@ internal static class SessionTopK
         for (var n = result.Length - 1; n >= 0; n--)
         {
             heap.TryDequeue(out var item, out var key);
-            result[n] = new ScoredItem(item, (float)key.Score);
+            result[n] = new ScoredItem(item, key.Score);
         }
         return result;
     }
