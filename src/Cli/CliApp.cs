@@ -38,7 +38,9 @@ public static class CliApp
                                                           all training items; models {string.Join(',', SessionModelCatalog.Names)}
                                                           (default {string.Join(',', SessionModelCatalog.Baselines)}); --exclude-seen
                                                           removes the prefix's items; --export-split <folder> writes
-                                                          train.tsv and test.tsv (SessionId ItemId Time))
+                                                          train.tsv and test.tsv (SessionId ItemId Time); --ties
+                                                          pessimistic (default) or optimistic (the reference script's
+                                                          rule: items tied with the target do not count above it))
                [--models {string.Join(',', EvalCommand.DefaultModels)}]
                [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')

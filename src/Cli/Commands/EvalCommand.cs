@@ -16,6 +16,7 @@ internal static class EvalCommand
 
     /// <summary>Options only --protocol session reads.</summary>
     private static readonly string[] SessionOptions = ["--test-share", "--test-days", "--export-split", "--ties"];
+
     public static readonly string[] DefaultModels = ["pop", "itemcf", "usercf", "bpr", "als", "ease"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)

@@ -8,7 +8,7 @@ namespace RecSys.Cli.Commands;
 
 /// <summary>
 /// <c>recsys eval --protocol session --data &lt;spec&gt; [--models pop,spop,ar,sr,sknn,vsknn,gru4rec,sasrec] [--k 20]
-/// [--exclude-seen] [--test-share 0.2 | --test-days N] [--export-split &lt;folder&gt;] [--set model.option=value]...
+/// [--exclude-seen] [--test-share 0.2 | --test-days N] [--ties pessimistic|optimistic] [--export-split &lt;folder&gt;] [--set model.option=value]...
 /// [--seed 42] [--device auto|cpu|cuda] [--out &lt;folder&gt;]</c>: each dataset user is a session
 /// (<see cref="SessionSplit"/>); every next item of every test session is predicted from its prefix
 /// (<see cref="SessionEvaluator"/>).
