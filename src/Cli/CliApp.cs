@@ -2,6 +2,7 @@ using RecSys.Cli.Commands;
 using RecSys.Models.Data;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
+using RecSys.Models.Recall.Session;
 
 namespace RecSys.Cli;
 
@@ -21,7 +22,7 @@ public static class CliApp
         commands:
           data stats --data <spec>        users, items, interactions, density, rating histogram
           eval --data <spec>              train and evaluate models; prints a comparison table
-               [--protocol msr|ratio|loo|temporal|ctr|two-stage]
+               [--protocol msr|ratio|loo|temporal|ctr|two-stage|session]
                                                          (default msr: 75/25 per item, as Microsoft Recommenders;
                                                           ctr: rankers lr,fm on a random 8:1:1 split, auc/gauc/logloss;
                                                           two-stage: leave-one-out, --recall <model> (default sasrec)
@@ -29,7 +30,17 @@ public static class CliApp
                                                           rankers trained on --ranker-data impressions (the recall
                                                           lists at the validation step, with recall scores) or
                                                           interactions (--negatives 4 sampled per interaction,
-                                                          --recall-negatives 0.5 of them from the user's candidates))
+                                                          --recall-negatives 0.5 of them from the user's candidates);
+                                                          session: each user is a session, the latest --test-share 0.2
+                                                          of sessions by first event (or --test-days N: those ending in
+                                                          the last N days) are test sessions; every next item of each
+                                                          is predicted from its prefix, hit/mrr/ndcg/coverage@20 over
+                                                          all training items; models {string.Join(',', SessionModelCatalog.Names)}
+                                                          (default {string.Join(',', SessionModelCatalog.Baselines)}); --exclude-seen
+                                                          removes the prefix's items; --export-split <folder> writes
+                                                          train.tsv and test.tsv (SessionId ItemId Time); --ties
+                                                          pessimistic (default) or optimistic (the reference script's
+                                                          rule: items tied with the target do not count above it))
                [--models {string.Join(',', EvalCommand.DefaultModels)}]
                [--k 10] [--seed 42] [--out <folder>]  (writes report.md and report.json)
                [--set model.option=value]...           (e.g. --set itemcf.k=200; see 'recsys models')
@@ -39,7 +50,7 @@ public static class CliApp
                                           train on all but each user's last item (early stopping on it) and
                                           write one artifact folder per model: manifest.json, weights, vectors
                                           (rankers such as lr,fm: 90/10 random split, weights + feature map)
-          models                          every model option with its default
+          models                          every model option with its default (also the session models)
           loadtest --url <api>            open-loop load against a running API: [--rps 100] [--duration 10]
                                           [--users 1000] [--write-ratio 0.1] [--like-ratio 0] (share of writes
                                           that are likes, not clicks) [--count 10] [--max-in-flight 1024]
@@ -70,6 +81,9 @@ public static class CliApp
         data options (data stats, eval):
           --skip-bad-lines                count and report malformed lines instead of stopping
           --min-rating <r>                keep interactions rated at least r
+          --sessions <gap>                split each user's interactions into sessions where two consecutive
+                                          ones are more than gap apart (30m, 1h, 1d); each session becomes a
+                                          user <user>#<n> (applied after --min-rating, before --k-core)
           --k-core <n>                    keep users and items with at least n interactions
 
         data specs:
@@ -79,6 +93,10 @@ public static class CliApp
           movielens-25m:<folder>          ratings.csv (+ movies.csv, tags.csv); also 20m, latest
           csv:<file>, tsv:<file>, jsonl:<file>   interaction logs, optionally followed by
                                           #user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=<catalogue>,encoding=latin1
+                                          (session-rec's SessionId/ItemId/Time files load as they are;
+                                          fractional unix times order events within a second)
+          diginetica:<file>               DIGINETICA (CIKM Cup 2016) train-item-views.csv: each session a user,
+                                          time = eventdate (UTC) + timeframe ms
 
         The API and silos are separate programs: dotnet run --project src/Api (or src/Silo).
         """;
@@ -131,12 +149,27 @@ public static class CliApp
 
     private static int Models(TextWriter output)
     {
-        foreach (var group in RecommenderCatalog.Options().Concat(RankerCatalog.Options()).GroupBy(o => o.Model))
+        void Write(IEnumerable<(string Model, string Option, string Default, string Description)> options)
         {
-            output.WriteLine(group.Key);
-            foreach (var (_, option, value, description) in group)
+            foreach (var group in options.GroupBy(o => o.Model))
             {
-                output.WriteLine($"  {$"{group.Key}.{option}={value}",-28} {description}");
+                output.WriteLine(group.Key);
+                foreach (var (_, option, value, description) in group)
+                {
+                    output.WriteLine($"  {$"{group.Key}.{option}={value}",-28} {description}");
+                }
+            }
+        }
+
+        Write(RecommenderCatalog.Options().Concat(RankerCatalog.Options()));
+        output.WriteLine();
+        output.WriteLine("session models (eval --protocol session; gru4rec and sasrec take their options above):");
+        foreach (var name in SessionModelCatalog.Names.Where(n => !RecommenderCatalog.Contains(n) || n == "pop"))
+        {
+            output.WriteLine($"{name,-8} {SessionModelCatalog.Summary(name)}");
+            foreach (var (_, option, value, description) in SessionModelCatalog.Options().Where(o => o.Model == name))
+            {
+                output.WriteLine($"  {$"{name}.{option}={value}",-28} {description}");
             }
         }
         return Success;

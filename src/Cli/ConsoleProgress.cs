@@ -71,3 +71,9 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>, IDisposable
 
     private static string Trim(string text) => text.Length <= 40 ? text : text[..37] + "...";
 }
+
+/// <summary>Shows ranking progress on a model's bar after its training finished.</summary>
+internal sealed class ScoringProgress(IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => inner.Report(new TrainingProgress($"ranking {value.Fraction:P0}", 1));
+}

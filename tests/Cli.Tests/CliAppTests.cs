@@ -281,7 +281,10 @@ public sealed class CtrCommandTests : IDisposable
         Assert.Equal("ranking", manifest.Stage);
         Assert.True(manifest.Metrics.ContainsKey("validation_auc"));
         Assert.Equal(40, items.Count);
-        Assert.Equal(3, new RecSys.Models.Ranking.CandidateScorer(ranker, features).Score(new(features.User(0), [1, 2], [3, 4, 5], 0), 0).Length);
+        // Trained on the recall stage's lists: a request carries each candidate's features from that stage.
+        var width = features.Map.CandidateFeatureNames.Count;
+        Assert.True(width > 0);
+        Assert.Equal(3, new RecSys.Models.Ranking.CandidateScorer(ranker, features).Score(new(features.User(0), [1, 2], [3, 4, 5], 0, CandidateFeatures: new float[3 * width]), 0).Length);
     }
 
     [Theory]

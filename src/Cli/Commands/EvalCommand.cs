@@ -7,25 +7,35 @@ namespace RecSys.Cli.Commands;
 
 /// <summary>
 /// <c>recsys eval --data &lt;spec&gt; --protocol msr|ratio|loo|temporal --models pop,itemcf,... --k 10 --seed 42
-/// [--out &lt;folder&gt;] [--set model.option=value]... [--sampled N] [--device auto|cpu|cuda]</c>
+/// [--out &lt;folder&gt;] [--set model.option=value]... [--sampled N] [--device auto|cpu|cuda]</c>; ctr, two-stage and
+/// session go to their own commands.
 /// </summary>
 internal static class EvalCommand
 {
-    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal", "ctr", "two-stage"];
+    public static readonly string[] Protocols = ["msr", "ratio", "loo", "temporal", "ctr", "two-stage", "session"];
+
+    /// <summary>Options only --protocol session reads.</summary>
+    private static readonly string[] SessionOptions = ["--test-share", "--test-days", "--export-split", "--ties"];
+
     public static readonly string[] DefaultModels = ["pop", "itemcf", "usercf", "bpr", "als", "ease"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         var arguments = Arguments.Parse(
             args,
-            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--recall", "--candidates", "--negatives", "--recall-negatives", "--ranker-data"],
-            ["--skip-bad-lines"],
+            ["--data", "--protocol", "--models", "--k", "--seed", "--out", "--set", "--sampled", "--device", "--min-rating", "--k-core", "--sessions", "--recall", "--candidates", "--negatives", "--recall-negatives", "--ranker-data", .. SessionOptions],
+            ["--skip-bad-lines", "--exclude-seen"],
             repeatable: ["--set"]);
 
         var protocol = (arguments.Optional("--protocol") ?? "msr").ToLowerInvariant();
         if (!Protocols.Contains(protocol))
         {
             throw new UsageException($"--protocol '{protocol}' is not one of {string.Join(", ", Protocols)}");
+        }
+        var sessionOption = SessionOptions.FirstOrDefault(o => arguments.Optional(o) is not null) ?? (arguments.Has("--exclude-seen") ? "--exclude-seen" : null);
+        if (protocol != "session" && sessionOption is not null)
+        {
+            throw new UsageException($"{sessionOption} belongs to --protocol session");
         }
         if (protocol == "ctr")
         {
@@ -41,6 +51,10 @@ internal static class EvalCommand
             {
                 throw new UsageException($"{option} belongs to --protocol two-stage");
             }
+        }
+        if (protocol == "session")
+        {
+            return SessionEvalCommand.Run(arguments, output, error);
         }
         var models = (arguments.Optional("--models") ?? string.Join(',', DefaultModels))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -108,15 +122,14 @@ internal static class EvalCommand
             results.Add(result);
         }
 
-        var report = new EvalReport(dataset.Name, protocol, split.Protocol, k, evaluator.Mode, evaluator.EvaluatedUsers, results, Environment.CommandLine);
-        output.Write(report.ToTable(evaluator));
-        CommonOptions.WriteReport(outFolder, report.ToMarkdown(evaluator), report.ToJson(), error);
+        var report = new EvalReport(dataset.Name, protocol, split.Protocol, k, evaluator.Mode, evaluator.EvaluatedUsers, results, Environment.CommandLine,
+            EvalReport.RankingColumns(evaluator, results))
+        {
+            Notes = ["`map@K` divides each user's average precision by the number of relevant items (Microsoft Recommenders); " +
+                     "`map_recbole@K` by min(relevant, K) (RecBole)."],
+        };
+        output.Write(report.ToTable());
+        CommonOptions.WriteReport(outFolder, report.ToMarkdown(), report.ToJson(), error);
         return CliApp.Success;
-    }
-
-    /// <summary>Shows ranking progress on the model's bar after training finished.</summary>
-    private sealed class ScoringProgress(IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => inner.Report(new TrainingProgress($"ranking {value.Fraction:P0}", 1));
     }
 }

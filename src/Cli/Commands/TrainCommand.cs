@@ -1,6 +1,7 @@
 using RecSys.Models.Artifacts;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
+using RecSys.Models.Recall.Session;
 
 namespace RecSys.Cli.Commands;
 
@@ -76,6 +77,10 @@ internal static class ModelSettings
     /// <summary>Settings for recall models (<see cref="RecommenderCatalog"/>).</summary>
     public static Dictionary<string, Dictionary<string, string>> Parse(IReadOnlyList<string> values, IReadOnlyCollection<string> models) =>
         Parse(values, models, RecommenderCatalog.Contains, (m, s) => RecommenderCatalog.Create(m, s), RecommenderCatalog.Names);
+
+    /// <summary>Settings for session models (<see cref="SessionModelCatalog"/>).</summary>
+    public static Dictionary<string, Dictionary<string, string>> ParseSession(IReadOnlyList<string> values, IReadOnlyCollection<string> models) =>
+        Parse(values, models, SessionModelCatalog.Contains, (m, s) => (SessionModelCatalog.Create(m, s) as IDisposable)?.Dispose(), SessionModelCatalog.Names);
 
     /// <summary>Settings for rankers (<see cref="RankerCatalog"/>).</summary>
     public static Dictionary<string, Dictionary<string, string>> ParseRankers(IReadOnlyList<string> values, IReadOnlyCollection<string> models) =>

@@ -49,6 +49,29 @@ public sealed class DatasetBuilder(string name)
 
     public bool HasItem(string id) => _items.Contains(id);
 
+    /// <summary>
+    /// Gives a user its index now, in order of first appearance, without an interaction (loaders that add rows in
+    /// another order than the file's keep the file's id order this way). No effect when users come from a file.
+    /// </summary>
+    public void DeclareUser(string id)
+    {
+        if (_userFile is null && !_users.Contains(id))
+        {
+            _users.GetOrAdd(id);
+            _userInfos.Add(new UserInfo(id));
+        }
+    }
+
+    /// <summary>Likewise for an item (no effect if it is declared already or items come from a file).</summary>
+    public void DeclareItem(string id)
+    {
+        if (_itemFile is null && !_items.Contains(id))
+        {
+            _items.GetOrAdd(id);
+            _itemInfos.Add(new ItemInfo(id, "", [], []));
+        }
+    }
+
     /// <summary>Replaces a declared item's metadata (e.g. to attach tags read from a second file).</summary>
     public bool TryUpdateItem(string id, Func<ItemInfo, ItemInfo> update)
     {

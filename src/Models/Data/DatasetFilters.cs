@@ -41,6 +41,63 @@ public static class DatasetFilters
     public static InteractionDataset Subset(InteractionDataset dataset, Interaction[] interactions, string label) =>
         Rebuild(dataset, interactions, compact: true, label);
 
+    /// <summary>
+    /// Splits each user's interactions, in time order (ties keep input order), into sessions wherever two consecutive
+    /// ones are more than <paramref name="gap"/> apart. Each session becomes a user with id <c>&lt;user&gt;#&lt;n&gt;</c>
+    /// (n = 1, 2, ... in time order) and the user's attributes; items and interactions stay, in input order. Users
+    /// without interactions disappear.
+    /// </summary>
+    public static InteractionDataset Sessions(InteractionDataset dataset, TimeSpan gap)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(gap, TimeSpan.FromSeconds(1));
+        var gapSeconds = (long)Math.Floor(gap.TotalSeconds);
+        var perUser = new List<int>?[dataset.UserCount];
+        for (var n = 0; n < dataset.Interactions.Length; n++)
+        {
+            (perUser[dataset.Interactions[n].User] ??= []).Add(n);
+        }
+        var users = new IdVocabulary();
+        var userInfos = new List<UserInfo>();
+        var sessionOf = new int[dataset.Interactions.Length];
+        for (var u = 0; u < dataset.UserCount; u++)
+        {
+            if (perUser[u] is not { } positions)
+            {
+                continue;
+            }
+            // Stable by time: (timestamp, input position).
+            positions.Sort((a, b) => (dataset.Interactions[a].Timestamp, a).CompareTo((dataset.Interactions[b].Timestamp, b)));
+            var number = 0;
+            var session = -1;
+            long last = 0;
+            foreach (var n in positions)
+            {
+                var time = dataset.Interactions[n].Timestamp;
+                if (session < 0 || time - last > gapSeconds)
+                {
+                    var id = $"{dataset.Users[u]}#{++number}";
+                    session = users.GetOrAdd(id);
+                    userInfos.Add(dataset.UserInfos[u] with { Id = id });
+                }
+                sessionOf[n] = session;
+                last = time;
+            }
+        }
+        var interactions = new Interaction[dataset.Interactions.Length];
+        for (var n = 0; n < interactions.Length; n++)
+        {
+            interactions[n] = dataset.Interactions[n] with { User = sessionOf[n] };
+        }
+        return new InteractionDataset($"{dataset.Name}|sessions(gap {FormatGap(gap)})", users, dataset.Items, userInfos, dataset.ItemInfos, interactions);
+    }
+
+    /// <summary>"30m", "1h", "1d", "90s": the largest unit that divides the gap.</summary>
+    public static string FormatGap(TimeSpan gap) =>
+        gap.Ticks % TimeSpan.TicksPerDay == 0 ? $"{gap.Ticks / TimeSpan.TicksPerDay}d"
+        : gap.Ticks % TimeSpan.TicksPerHour == 0 ? $"{gap.Ticks / TimeSpan.TicksPerHour}h"
+        : gap.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{gap.Ticks / TimeSpan.TicksPerMinute}m"
+        : $"{(long)gap.TotalSeconds}s";
+
     /// <summary>A dataset with the given interactions; with <paramref name="compact"/>, only users and items that keep some.</summary>
     internal static InteractionDataset Rebuild(InteractionDataset dataset, Interaction[] interactions, bool compact, string filter)
     {

@@ -10,6 +10,7 @@ namespace RecSys.Models.Data;
 /// <c>movielens-25m:&lt;folder&gt;</c> (also 20m, latest, latest-small: ratings.csv, movies.csv, tags.csv)</item>
 /// <item><c>csv:&lt;file&gt;</c>, <c>tsv:&lt;file&gt;</c>, <c>jsonl:&lt;file&gt;</c>, optionally followed by
 /// <c>#user=col,item=col,rating=col,timestamp=col,sep=semicolon,items=&lt;catalogue file&gt;,encoding=latin1</c></item>
+/// <item><c>diginetica:&lt;file&gt;</c> (DIGINETICA <c>train-item-views.csv</c>: sessions as users)</item>
 /// </list>
 /// </summary>
 public sealed record DatasetSpec
@@ -19,6 +20,7 @@ public sealed record DatasetSpec
     public const string MovieLens1MKind = "movielens-1m";
     public const string MovieLensCsvKind = "movielens-25m";
     public const string FileKind = "file";
+    public const string DigineticaKind = "diginetica";
 
     /// <summary>A dataset already in memory (<see cref="InMemory"/>): evaluation hosts serve a split's training part.</summary>
     public const string MemoryKind = "memory";
@@ -89,6 +91,8 @@ public sealed record DatasetSpec
                 return new DatasetSpec(MovieLens1MKind, RequirePath("folder"));
             case var csvKind when MovieLensCsvNames.TryGetValue(csvKind, out var label):
                 return new DatasetSpec(MovieLensCsvKind, RequirePath("folder"), label: label);
+            case DigineticaKind:
+                return new DatasetSpec(DigineticaKind, RequirePath("file"));
             case "csv" or "tsv" or "jsonl":
                 var hash = argument.IndexOf('#', StringComparison.Ordinal);
                 var path = (hash < 0 ? argument : argument[..hash]).Trim();
@@ -102,7 +106,7 @@ public sealed record DatasetSpec
             default:
                 throw new FormatException(
                     $"unknown dataset kind '{kind}'; expected synthetic[:users=N,items=N,seed=N], movielens-100k:<dir>, " +
-                    "movielens-1m:<dir>, movielens-25m:<dir> (or 20m, latest), csv:<file>, tsv:<file> or jsonl:<file>");
+                    "movielens-1m:<dir>, movielens-25m:<dir> (or 20m, latest), csv:<file>, tsv:<file>, jsonl:<file> or diginetica:<file>");
         }
     }
 
@@ -115,6 +119,7 @@ public sealed record DatasetSpec
         MovieLensCsvKind => MovieLensCsvLoader.Load(Path!, Label, badLines),
         FileKind => InteractionFileLoader.Load(Path!, File!, badLines),
         MemoryKind => _inMemory!,
+        DigineticaKind => DigineticaLoader.Load(Path!, badLines),
         _ => throw new InvalidOperationException($"unsupported dataset kind {Kind}"),
     };
 

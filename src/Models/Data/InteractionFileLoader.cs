@@ -13,9 +13,10 @@ public enum InteractionFileFormat
 }
 
 /// <summary>
-/// Where an interaction file keeps each field. Columns are header names (CSV/TSV) or property names (JSONL);
-/// null means "find it by a usual name" (user: user, userId, user_id, uid, session_id; item: item, itemId,
-/// item_id, iid, movieId; rating: rating, score, value; timestamp: timestamp, time, ts).
+/// Where an interaction file keeps each field. Columns are header names (CSV/TSV) or property names (JSONL), matched
+/// without regard to case; null means "find it by a usual name" (user: user, userId, user_id, uid, session_id,
+/// sessionId, session; item: item, itemId, item_id, iid, movieId, product_id; rating: rating, score, value;
+/// timestamp: timestamp, time, ts), so session-rec's <c>SessionId ItemId Time</c> files load as they are.
 /// </summary>
 public sealed record InteractionFileOptions
 {
@@ -32,8 +33,10 @@ public sealed record InteractionFileOptions
     public string? Rating { get; init; }
 
     /// <summary>
-    /// Timestamp column: unix seconds (numbers above 10^11 are read as milliseconds) or ISO-8601. Without one,
-    /// the line number stands in, so chronological splits follow file order.
+    /// Timestamp column: unix seconds, whole or fractional (<c>1396437466.94</c>; numbers above 10^11 are read as
+    /// milliseconds), or ISO-8601. <see cref="Interaction.Timestamp"/> keeps whole seconds, but rows are added in
+    /// order of their exact time (file order breaks exact ties), so each user's order within a second is the true
+    /// one. Without a column, the line number stands in, so chronological splits follow file order.
     /// </summary>
     public string? Timestamp { get; init; }
 
@@ -50,7 +53,7 @@ public sealed record InteractionFileOptions
 /// <summary>Reads generic interaction logs (CSV, TSV, JSON lines) with a column mapping.</summary>
 public static class InteractionFileLoader
 {
-    private static readonly string[] UserNames = ["user", "userId", "user_id", "uid", "session_id", "sessionId"];
+    private static readonly string[] UserNames = ["user", "userId", "user_id", "uid", "session_id", "sessionId", "session"];
     private static readonly string[] ItemNames = ["item", "itemId", "item_id", "iid", "movieId", "product_id"];
     private static readonly string[] RatingNames = ["rating", "score", "value"];
     private static readonly string[] TimestampNames = ["timestamp", "time", "ts"];
@@ -69,18 +72,20 @@ public static class InteractionFileLoader
             ReadCatalogue(itemsPath, options.Encoding, builder, badLines);
         }
 
+        var rows = new ChronologicalRows();
         if (options.Format == InteractionFileFormat.Jsonl)
         {
-            ReadJsonl(path, options, builder, badLines);
+            ReadJsonl(path, options, rows, badLines);
         }
         else
         {
-            ReadDelimited(path, options, options.Format == InteractionFileFormat.Tsv ? '\t' : options.Delimiter, builder, badLines);
+            ReadDelimited(path, options, options.Format == InteractionFileFormat.Tsv ? '\t' : options.Delimiter, rows, badLines);
         }
+        rows.AddTo(builder, (line, problem) => badLines.Report(path, line, problem));
         return builder.Build();
     }
 
-    private static void ReadDelimited(string path, InteractionFileOptions options, char delimiter, DatasetBuilder builder, BadLines badLines)
+    private static void ReadDelimited(string path, InteractionFileOptions options, char delimiter, ChronologicalRows rows, BadLines badLines)
     {
         Header? header = null;
         foreach (var (line, text) in TextLines.Read(path, options.Encoding))
@@ -114,7 +119,7 @@ public static class InteractionFileLoader
                 hasRating: header.Rating is not null,
                 hasTimestamp: header.Timestamp is not null,
                 line,
-                builder);
+                rows);
             if (problem is not null)
             {
                 badLines.Report(path, line, problem);
@@ -126,7 +131,7 @@ public static class InteractionFileLoader
         }
     }
 
-    private static void ReadJsonl(string path, InteractionFileOptions options, DatasetBuilder builder, BadLines badLines)
+    private static void ReadJsonl(string path, InteractionFileOptions options, ChronologicalRows rows, BadLines badLines)
     {
         foreach (var (line, text) in TextLines.Read(path, options.Encoding))
         {
@@ -149,7 +154,7 @@ public static class InteractionFileLoader
                     hasRating: options.Rating is not null,
                     hasTimestamp: options.Timestamp is not null,
                     line,
-                    builder);
+                    rows);
             }
             catch (JsonException ex)
             {
@@ -164,7 +169,7 @@ public static class InteractionFileLoader
 
     /// <param name="hasRating">The file has (or the mapping names) a rating column: an empty value is an error.</param>
     /// <param name="hasTimestamp">Likewise for the timestamp; without a column the line number stands in.</param>
-    private static string? Add(string? user, string? item, string? rating, string? timestamp, bool hasRating, bool hasTimestamp, int line, DatasetBuilder builder)
+    private static string? Add(string? user, string? item, string? rating, string? timestamp, bool hasRating, bool hasTimestamp, int line, ChronologicalRows rows)
     {
         if (string.IsNullOrWhiteSpace(user))
         {
@@ -186,7 +191,7 @@ public static class InteractionFileLoader
         {
             return $"rating '{rating}' is not a finite number";
         }
-        long time = line;
+        var ticks = line * ChronologicalRows.TicksPerSecond;
         if (string.IsNullOrWhiteSpace(timestamp))
         {
             if (hasTimestamp)
@@ -194,34 +199,20 @@ public static class InteractionFileLoader
                 return "the timestamp is missing";
             }
         }
-        else if (!TryParseTime(timestamp, out time))
+        else if (!ChronologicalRows.TryParseTime(timestamp, out ticks))
         {
             return $"timestamp '{timestamp}' is neither unix time (1970..9999) nor ISO-8601";
         }
-        return builder.TryAddInteraction(user.Trim(), item.Trim(), value, time);
+        rows.Add(user.Trim(), item.Trim(), value, ticks, line);
+        return null;
     }
 
-    private static bool TryParseTime(string text, out long seconds)
-    {
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
-        {
-            seconds = number > 100_000_000_000 ? number / 1000 : number;
-            return seconds is >= 0 and <= MovieLensFields.MaxUnixSeconds;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
-        {
-            seconds = date.ToUnixTimeSeconds();
-            return true;
-        }
-        seconds = 0;
-        return false;
-    }
-
+    /// <summary>The field named <paramref name="name"/>, or the first usual name present; an exact match first, then one that differs in case only.</summary>
     private static string? JsonField(JsonElement root, string? name, string[] fallbacks)
     {
         foreach (var candidate in name is null ? fallbacks : [name])
         {
-            if (root.TryGetProperty(candidate, out var value))
+            if (root.TryGetProperty(candidate, out var value) || TryGetPropertyIgnoringCase(root, candidate, out value))
             {
                 return value.ValueKind switch
                 {
@@ -232,6 +223,20 @@ public static class InteractionFileLoader
             }
         }
         return null;
+    }
+
+    private static bool TryGetPropertyIgnoringCase(JsonElement root, string name, out JsonElement value)
+    {
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+        value = default;
+        return false;
     }
 
     private static void ReadCatalogue(string path, Encoding encoding, DatasetBuilder builder, BadLines badLines)

@@ -261,10 +261,18 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
         (_items, _bias) = network.OutputLayer();
     }
 
-    /// <summary>BPR-max with the other active targets of the batch as negatives.</summary>
+    /// <summary>
+    /// BPR-max with the other active targets of the batch as negatives. A batch with one active target has none (the
+    /// tail of an epoch, when one sequence is left): its loss is zero, as softmax over a row of −∞ would be NaN and
+    /// poison every weight.
+    /// </summary>
     private Tensor BprMax(Tensor logits, long[] targets)
     {
         var active = Enumerable.Range(0, targets.Length).Where(s => targets[s] != Ignore).Select(s => (long)s).ToArray();
+        if (active.Length < 2)
+        {
+            return logits.sum().mul(0.0.Held());                                     // no negatives: no gradient
+        }
         var rows = tensor(active, device: Device);
         var columns = tensor(active.Select(s => targets[s]).ToArray(), device: Device);
         var scores = logits.index_select(0, rows).index_select(1, columns);          // [A, A]: row a, target of b

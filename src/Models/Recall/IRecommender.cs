@@ -51,6 +51,22 @@ public sealed record TrainingContext(
 
     /// <summary>When set, models that checkpoint write their best weights here.</summary>
     public string? CheckpointDirectory { get; init; }
+
+    /// <summary>
+    /// A validation score to stop early on instead of ndcg@10 over <see cref="Validation"/> (e.g. next-item MRR on
+    /// held-out sessions); neural models use it when set and their patience is positive.
+    /// </summary>
+    public IModelValidator? Validator { get; init; }
+}
+
+/// <summary>Scores a model in training on held-out data; higher is better.</summary>
+public interface IModelValidator
+{
+    /// <summary>The metric's name for logs and reports, e.g. "mrr@20".</summary>
+    string Metric { get; }
+
+    /// <summary>The score of <paramref name="model"/> as it is now (ready to score; called between epochs).</summary>
+    double Score(IRecommender model);
 }
 
 /// <summary>A progress report: what is happening and how much of it is done (0..1).</summary>

@@ -65,15 +65,32 @@ public sealed record TrainingData(UserItemMatrix Matrix, UserSequences Sequences
     }
 }
 
+/// <summary>What a neural training run reports besides its weights.</summary>
+public interface INeuralTrainingReport
+{
+    /// <summary>Epochs actually run (early stopping may end training sooner).</summary>
+    int EpochsRun { get; }
+
+    /// <summary>The epoch (1-based) whose weights were kept because they validated best; null without validation.</summary>
+    int? BestEpoch { get; }
+
+    /// <summary>Best validation score, if validation ran.</summary>
+    double? BestValidationScore { get; }
+
+    /// <summary>The metric of <see cref="BestValidationScore"/>, e.g. "ndcg@10".</summary>
+    string? ValidationMetric { get; }
+}
+
 /// <summary>
 /// The one training loop of the neural models (template method): the model supplies its network, its batches
 /// (as plain arrays) and the loss of one batch; this class runs Adam with one dispose scope per batch, validates
 /// with <c>eval()</c> and <c>no_grad</c> every <see cref="NeuralOptions.EvalEvery"/> epochs on the validation
-/// items (ndcg@10, history = training sequence), keeps the best weights (and writes them as a checkpoint when
+/// items (ndcg@10, history = training sequence; or the context's <see cref="TrainingContext.Validator"/>, e.g. next-item
+/// MRR on held-out sessions), keeps the best weights (and writes them as a checkpoint when
 /// asked), stops after <see cref="NeuralOptions.Patience"/> validations without improvement, and finally
 /// prepares scoring with each user's training sequence followed by their validation items.
 /// </summary>
-public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
+public abstract class NeuralRecommender<TOptions> : IArtifactModel, INeuralTrainingReport, IDisposable
     where TOptions : NeuralOptions
 {
     private nn.Module? _network;
@@ -90,8 +107,17 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
 
     protected Device Device { get; private set; } = CPU;
 
-    /// <summary>Best validation ndcg@10 seen while training, if validation ran.</summary>
+    /// <summary>Best validation ndcg@10 seen while training, if the built-in validation ran.</summary>
     public double? BestValidationNdcg { get; private set; }
+
+    /// <summary>Best validation score seen while training (ndcg@10, or the <see cref="TrainingContext.Validator"/>'s metric), if validation ran.</summary>
+    public double? BestValidationScore { get; private set; }
+
+    /// <summary>The metric of <see cref="BestValidationScore"/>.</summary>
+    public string? ValidationMetric { get; private set; }
+
+    /// <summary>The epoch (1-based) whose weights were kept because they validated best; null without validation.</summary>
+    public int? BestEpoch { get; private set; }
 
     /// <summary>Epochs actually run (early stopping may end training sooner).</summary>
     public int EpochsRun { get; private set; }
@@ -112,13 +138,25 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
         _network = network;
         using var optimizer = new AdamOptimizer(network.parameters(), Options.LearningRate, Options.WeightDecay);
 
-        var validator = context.Validation.Count > 0 && Options.Patience > 0
-            ? new RankingEvaluator(train.UserCount, train.ItemCount, interactions, [], context.Validation, new EvaluationOptions { K = 10 })
-            : null;
+        Func<double>? validate = null;
+        var metric = "ndcg@10";
+        if (Options.Patience > 0 && context.Validator is { } custom)
+        {
+            validate = () => custom.Score(this);
+            metric = custom.Metric;
+        }
+        else if (Options.Patience > 0 && context.Validation.Count > 0)
+        {
+            var evaluator = new RankingEvaluator(train.UserCount, train.ItemCount, interactions, [], context.Validation, new EvaluationOptions { K = 10 });
+            validate = () => evaluator.Evaluate(this)["ndcg@10"];
+        }
         Dictionary<string, Tensor>? best = null;
         var stale = 0;
         EpochsRun = 0;
         BestValidationNdcg = null;
+        BestValidationScore = null;
+        BestEpoch = null;
+        ValidationMetric = validate is null ? null : metric;
 
         for (var epoch = 0; epoch < Options.Epochs; epoch++)
         {
@@ -139,14 +177,16 @@ public abstract class NeuralRecommender<TOptions> : IArtifactModel, IDisposable
             EpochsRun = epoch + 1;
             var status = $"epoch {epoch + 1}/{Options.Epochs}, loss {lossSum / Math.Max(1, steps):0.0000}";
 
-            if (validator is not null && (epoch + 1) % Options.EvalEvery == 0)
+            if (validate is not null && (epoch + 1) % Options.EvalEvery == 0)
             {
                 PrepareForScoring(data.Sequences, data);
-                var ndcg = validator.Evaluate(this)["ndcg@10"];
-                status += $", valid ndcg@10 {ndcg:0.0000}";
-                if (BestValidationNdcg is null || ndcg > BestValidationNdcg)
+                var score = validate();
+                status += $", valid {metric} {score:0.0000}";
+                if (BestValidationScore is null || score > BestValidationScore)
                 {
-                    BestValidationNdcg = ndcg;
+                    BestValidationScore = score;
+                    BestValidationNdcg = context.Validator is null ? score : null;
+                    BestEpoch = epoch + 1;
                     Release(best);
                     best = Snapshot(network);
                     stale = 0;

@@ -125,9 +125,10 @@ public sealed class RecSysOptions
         try
         {
             var spec = DatasetSpec.Parse(Data);
-            if (spec.Kind == DatasetSpec.FileKind ? !File.Exists(spec.Path) : spec.Path is { } folder && !Directory.Exists(folder))
+            var isFile = spec.Kind is DatasetSpec.FileKind or DatasetSpec.DigineticaKind;
+            if (isFile ? !File.Exists(spec.Path) : spec.Path is { } folder && !Directory.Exists(folder))
             {
-                dataError = $"--data: {(spec.Kind == DatasetSpec.FileKind ? "file" : "folder")} not found: {spec.Path}";
+                dataError = $"--data: {(isFile ? "file" : "folder")} not found: {spec.Path}";
             }
         }
         catch (FormatException ex)

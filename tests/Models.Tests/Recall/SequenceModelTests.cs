@@ -134,6 +134,16 @@ public sealed class SequenceModelTests : IDisposable
         Assert.InRange(model.EpochsRun, 3, 40);
     }
 
+    [Fact]
+    public void Bpr_max_stays_finite_when_the_tail_of_an_epoch_has_one_sequence_left()
+    {
+        using var model = new Gru4RecRecommender(new Gru4RecOptions { Epochs = 2, HiddenSize = 16, EmbeddingSize = 8, Patience = 0, Loss = Gru4RecLoss.BprMax });
+
+        model.Fit(new UserItemMatrix(Split.UserCount, Split.ItemCount, Split.Train), Context());
+
+        Assert.All(ScoresOf(model, 3), s => Assert.True(float.IsFinite(s)));
+    }
+
     private static float[] ScoresOf(IRecommender model, int user)
     {
         var scores = new float[Split.ItemCount];
