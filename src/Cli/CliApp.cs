@@ -56,7 +56,9 @@ public static class CliApp
                                           that are likes, not clicks) [--count 10] [--max-in-flight 1024]
                                           [--json]; prints p50/p95/p99/max latency, throughput and errors
           replay-eval --data <spec>       served (prequential) evaluation of the whole serving path: the data split by
-                                          [--protocol temporal|loo] (default temporal, --test-share 0.2), the service
+                                          [--protocol temporal|loo|session] (default temporal, --test-share 0.2;
+                                          session: later sessions replayed as anonymous sessions, --test-share 0.2
+                                          or --test-days N, K 20), the service
                                           started on the training part in this process (or --url <api> started on
                                           the part --export-train <folder> writes), the held-out events replayed in
                                           time order: recommendations (--k 10) before each, the event after; prints

@@ -99,12 +99,16 @@ public sealed class PopularityGrain(
     private ImmutableArray<PopularItem> Rank(DateTimeOffset now, int count)
     {
         var halfLife = _options.PopularityHalfLife;
+        // Ordered by the scores decayed to one reference time, the baseline's: decay to "now" multiplies every score
+        // by the same factor and cannot change the order, but rounding the products to float would merge neighbours
+        // the dataset's own popularity tells apart (and the ranker's training lists rank by that).
+        var reference = state.State.Baseline.Count > 0 ? state.State.Baseline.Values.Max(v => v.AsOf) : now;
         var totals = new Dictionary<string, double>(state.State.Baseline.Count + state.State.Live.Count, StringComparer.Ordinal);
         foreach (var source in new[] { state.State.Baseline, state.State.Live })
         {
             foreach (var (itemId, score) in source)
             {
-                totals[itemId] = totals.GetValueOrDefault(itemId) + TimeDecay.Decay(score.Value, score.AsOf, now, halfLife);
+                totals[itemId] = totals.GetValueOrDefault(itemId) + TimeDecay.Decay(score.Value, score.AsOf, reference, halfLife);
             }
         }
 
@@ -115,7 +119,8 @@ public sealed class PopularityGrain(
         {
             top.Offer(i, (float)totals[ids[i]]);
         }
-        return [.. top.ToSortedArray().Select(s => new PopularItem(ids[s.Item], totals[ids[s.Item]]))];
+        var toNow = TimeDecay.Decay(1.0, reference, now, halfLife);
+        return [.. top.ToSortedArray().Select(s => new PopularItem(ids[s.Item], totals[ids[s.Item]] * toNow))];
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)

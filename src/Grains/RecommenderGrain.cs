@@ -80,7 +80,9 @@ public sealed class RecommenderGrain(
             // Vector channels search the recall shards while the local channels run here.
             var vectorTasks = history.Length > 0 ? VectorChannels(set, snapshot, excluded) : [];
             var started = Stopwatch.GetTimestamp();
-            var local = CandidateRequest.LocalLists(_localPipeline, new LocalRecallData(set.ItemCf, []), history, allowRepeats, exclude);
+            // A user of the loaded data is one of the session kNN's sessions: never its own neighbour.
+            var self = query.Kind == SubjectKind.User && set.Subjects is { } subjects && subjects.TryGetIndex(query.Id, out var u) ? u : -1;
+            var local = CandidateRequest.LocalLists(_localPipeline, new LocalRecallData(set.ItemCf, [], set.SessionKnn), history, allowRepeats, exclude, self);
             var localSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             foreach (var list in local)
             {
@@ -104,7 +106,7 @@ public sealed class RecommenderGrain(
             if (popularTask.IsCompletedSuccessfully && _pipeline.Channels.Contains(Channels.Popularity))
             {
                 var popular = Known(popularTask.Result, set.Items);
-                lists.Add(LocalChannels.Popularity(popular, Math.Max(_pipeline.PopularityQuota, query.Count), exclude));
+                lists.Add(LocalChannels.Popularity(popular, _pipeline.PopularityQuota, exclude));
             }
             ordered = CandidateRequest.InPriorityOrder(_pipeline, lists);
             candidates = CandidateRequest.Merge(_pipeline, ordered, query.Count);
@@ -145,8 +147,8 @@ public sealed class RecommenderGrain(
             given.Add(id);
             answer.Add(new RecommendedItem(id, rankScore ?? c.Score, c.Channel, c.Score, rankScore));
         }
-        // Trending items no model knows (added after the data loaded), or every trending item when no models serve
-        // yet: after the rest.
+        // A list the candidates cannot fill (a long one, a subject with little history, items no model knows yet,
+        // or no models serving) is filled with the next trending items, after the rest.
         if (answer.Count < query.Count && popularTask.IsCompletedSuccessfully)
         {
             foreach (var item in popularTask.Result)
@@ -155,7 +157,7 @@ public sealed class RecommenderGrain(
                 {
                     break;
                 }
-                if ((items is null || !items.Contains(item.ItemId)) && !excludedIds.Contains(item.ItemId) && !blocked.Contains(item.ItemId) && given.Add(item.ItemId))
+                if (!excludedIds.Contains(item.ItemId) && !blocked.Contains(item.ItemId) && given.Add(item.ItemId))
                 {
                     answer.Add(new RecommendedItem(item.ItemId, item.Score, Channels.Popularity, item.Score));
                 }

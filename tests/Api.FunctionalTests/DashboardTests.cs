@@ -19,6 +19,9 @@ public sealed class DashboardTests : IAsyncLifetime
     {
         ["RecSys:Models:Artifacts"] = ServingApi.CopyOfTrainedModels("recsys-dashboard-api-"),
         ["RecSys:Models:PollInterval"] = "00:00:00.200",
+        // Series, not latency: deadlines a busy test machine meets.
+        ["RecSys:Serving:ChannelTimeout"] = "00:00:02",
+        ["RecSys:Serving:RankTimeout"] = "00:00:05",
     });
 
     private HttpClient _client = null!;

@@ -125,22 +125,51 @@ public sealed class ServingApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_session_is_served_from_its_own_events_and_its_items_never_come_back()
+    public async Task A_session_is_served_from_its_own_events_may_come_back_to_what_it_viewed_unless_repeats_are_off()
     {
-        await PostAsync("/v1/sessions/anon-1/events", new[] { new { itemId = "i5", type = "view" }, new { itemId = "i6", type = "click" } });
+        await PostAsync("/v1/sessions/anon-1/events", new object[]
+        {
+            new { itemId = "i5", type = "view" }, new { itemId = "i6", type = "click" }, new { itemId = "i9", type = "purchase" },
+        });
         var answer = await _client.GetFromJsonAsync<JsonElement>("/v1/sessions/anon-1/recommendations?count=8");
+        var noRepeats = await _client.GetFromJsonAsync<JsonElement>("/v1/sessions/anon-1/recommendations?count=8&repeats=false");
 
         Assert.Equal("anon-1", answer.GetProperty("sessionId").GetString());
         Assert.Equal(JsonValueKind.Null, answer.GetProperty("userId").ValueKind);
         var items = answer.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(8, items.Count);
-        Assert.DoesNotContain(items, i => i.GetProperty("itemId").GetString() is "i5" or "i6");
         Assert.True(items.All(i => i.GetProperty("rankScore").ValueKind == JsonValueKind.Number), answer.ToString());
+        // Viewed and clicked items are candidates again (the history channel); a purchase never comes back.
+        Assert.Contains(items, i => i.GetProperty("channel").GetString() == "history");
+        Assert.All(items.Where(i => i.GetProperty("itemId").GetString() is "i5" or "i6"), i => Assert.Equal("history", i.GetProperty("channel").GetString()));
+        Assert.DoesNotContain(items, i => i.GetProperty("itemId").GetString() == "i9");
+        var fresh = noRepeats.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(8, fresh.Count);
+        Assert.DoesNotContain(fresh, i => i.GetProperty("itemId").GetString() is "i5" or "i6" or "i9");
         // The session is not a user.
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/v1/users/anon-1")).StatusCode);
 
         var withUser = await _client.PostAsJsonAsync("/v1/sessions/anon-1/events", new[] { new { userId = "u1", itemId = "i7", type = "view" } });
         await HttpAssertions.AssertProblemAsync(withUser, 400, "[0].userId");
+        var badRepeats = await _client.GetAsync("/v1/sessions/anon-1/recommendations?repeats=maybe");
+        await HttpAssertions.AssertProblemAsync(badRepeats, 400, "repeats");
+    }
+
+    [Fact]
+    public async Task A_user_may_ask_for_what_it_viewed_again_but_never_gets_what_it_bought()
+    {
+        await PostAsync("/v1/events", new object[]
+        {
+            new { userId = "repeater", itemId = "i11", type = "view" }, new { userId = "repeater", itemId = "i12", type = "purchase" },
+        });
+        var byDefault = await _client.GetFromJsonAsync<JsonElement>("/v1/users/repeater/recommendations?count=20");
+        var withRepeats = await _client.GetFromJsonAsync<JsonElement>("/v1/users/repeater/recommendations?count=20&repeats=true");
+
+        static List<string> Ids(JsonElement answer) => [.. answer.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()!)];
+        Assert.DoesNotContain("i11", Ids(byDefault));
+        Assert.DoesNotContain("i12", Ids(byDefault));
+        Assert.Contains("i11", Ids(withRepeats));
+        Assert.DoesNotContain("i12", Ids(withRepeats));
     }
 
     [Fact]

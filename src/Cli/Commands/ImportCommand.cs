@@ -24,7 +24,7 @@ internal static class ImportCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var arguments = Arguments.Parse(args, ["--url", "--data", "--as", "--batch", "--checkpoint", "--min-rating", "--k-core"], ["--restart", "--skip-bad-lines"]);
+        var arguments = Arguments.Parse(args, ["--url", "--data", "--as", "--batch", "--checkpoint", "--min-rating", "--k-core", "--sessions"], ["--restart", "--skip-bad-lines"]);
         var url = CommonOptions.ApiUrl(arguments);
         var subjects = (arguments.Optional("--as") ?? "users").ToLowerInvariant();
         if (subjects is not ("users" or "sessions"))

@@ -10,7 +10,7 @@ using RecSys.Models.Recall;
 namespace RecSys.Cli.Commands;
 
 /// <summary>
-/// <c>recsys replay-eval --data &lt;spec&gt; [--protocol temporal|loo] [--k 10] [--url &lt;api&gt; | --variant "name:
+/// <c>recsys replay-eval --data &lt;spec&gt; [--protocol temporal|loo|session] [--k 10] [--url &lt;api&gt; | --variant "name:
 /// key=value; ..."]... [--set key=value]... [--artifacts folder] [--parallel 4] [--limit N] [--out folder]
 /// [--export-train folder]</c>: served (prequential) evaluation. Splits the data by the protocol, serves the training part
 /// with the real service (in this process, or the API at <c>--url</c> that was started on the exported training
@@ -21,13 +21,13 @@ namespace RecSys.Cli.Commands;
 /// </summary>
 internal static class ReplayEvalCommand
 {
-    public static readonly string[] Protocols = ["temporal", "loo"];
+    public static readonly string[] Protocols = ["temporal", "loo", "session"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         var arguments = Arguments.Parse(
             args,
-            ["--data", "--protocol", "--k", "--url", "--variant", "--set", "--artifacts", "--parallel", "--limit", "--out", "--export-train", "--test-share", "--ready-timeout", "--min-rating", "--k-core"],
+            ["--data", "--protocol", "--k", "--url", "--variant", "--set", "--artifacts", "--parallel", "--limit", "--out", "--export-train", "--test-share", "--test-days", "--ready-timeout", "--min-rating", "--k-core", "--sessions"],
             ["--skip-bad-lines"],
             repeatable: ["--variant", "--set"]);
         var protocol = (arguments.Optional("--protocol") ?? "temporal").ToLowerInvariant();
@@ -35,13 +35,18 @@ internal static class ReplayEvalCommand
         {
             throw new UsageException($"--protocol '{protocol}' is not one of {string.Join(", ", Protocols)}");
         }
-        var k = arguments.Int("--k", 10, 1, 500);
+        var k = arguments.Int("--k", protocol == "session" ? 20 : 10, 1, 500);
         var parallel = arguments.Int("--parallel", 4, 1, 256);
         int? limit = arguments.Optional("--limit") is null ? null : arguments.Int("--limit", 0, 1, int.MaxValue);
         var testShare = arguments.Double("--test-share", 0.2, 0.001, 0.999);
-        if (protocol != "temporal" && arguments.Optional("--test-share") is not null)
+        if (protocol == "loo" && arguments.Optional("--test-share") is not null)
         {
-            throw new UsageException("--test-share belongs to --protocol temporal");
+            throw new UsageException("--test-share belongs to --protocol temporal or session");
+        }
+        int? testDays = arguments.Optional("--test-days") is null ? null : arguments.Int("--test-days", 1, 1, 100_000);
+        if (testDays is not null && (protocol != "session" || arguments.Optional("--test-share") is not null))
+        {
+            throw new UsageException("--test-days belongs to --protocol session, instead of --test-share");
         }
         var readyTimeout = TimeSpan.FromMinutes(arguments.Double("--ready-timeout", 60, 0.1, 24 * 60));
         var url = arguments.Optional("--url") is null ? null : CommonOptions.ApiUrl(arguments);
@@ -71,6 +76,7 @@ internal static class ReplayEvalCommand
         var plan = protocol switch
         {
             "loo" => ReplayPlan.LeaveOneOut(dataset),
+            "session" => ReplayPlan.Sessions(SessionSplit.Create(dataset, new SessionSplitOptions { TestShare = testShare, TestDays = testDays })),
             _ => ReplayPlan.Temporal(dataset, testShare),
         };
         if (plan.ScoredCount == 0)

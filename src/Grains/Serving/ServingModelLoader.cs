@@ -2,6 +2,7 @@ using RecSys.Models.Artifacts;
 using RecSys.Models.Data;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
+using RecSys.Models.Recall.Session;
 
 namespace RecSys.Grains.Serving;
 
@@ -10,7 +11,7 @@ namespace RecSys.Grains.Serving;
 /// <see cref="ServingModelSet"/>: each recall model named in <see cref="ServingOptions.Channels"/> becomes a
 /// vector channel, and the ranker named by <see cref="ServingOptions.Ranker"/> (else the version's first ranker) ranks. The models must share one item vocabulary.
 /// </summary>
-public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemCf, InteractionDataset dataset, ServingOptions options, TimeProvider clock)
+public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemCf, InteractionDataset dataset, ServingOptions options, TimeProvider clock, SessionKnnModel? sessionKnn = null)
 {
     public string ArtifactsFolder { get; } = artifactsFolder;
 
@@ -83,7 +84,11 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
             new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow()).Dispose();
             throw;
         }
-        var set = new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow());
+        var set = new ServingModelSet(version, itemCf, vectors, ranker, dataset.Name, dataset.Fingerprint, clock.GetUtcNow())
+        {
+            SessionKnn = sessionKnn,
+            Subjects = dataset.Users,
+        };
         WarmUp(set);
         return set;
     }

@@ -4,6 +4,7 @@ using RecSys.Models.Data;
 using RecSys.Models.Pipeline;
 using RecSys.Models.Ranking;
 using RecSys.Models.Recall;
+using RecSys.Models.Recall.Session;
 
 namespace RecSys.Grains.Serving;
 
@@ -157,11 +158,19 @@ public sealed record ServingModelSet(
     string DatasetFingerprint,
     DateTimeOffset LoadedAt) : IDisposable
 {
-    /// <summary>Models built in memory from a dataset, without artifacts: ItemCF only.</summary>
-    public ServingModelSet(ItemCfModel itemCf, string datasetName, string datasetFingerprint, DateTimeOffset loadedAt)
+    /// <summary>Models built in memory from a dataset, without artifacts: ItemCF (and session kNN) only.</summary>
+    public ServingModelSet(ItemCfModel itemCf, string datasetName, string datasetFingerprint, DateTimeOffset loadedAt, SessionKnnModel? sessionKnn = null, IdVocabulary? subjects = null)
         : this("itemcf-" + datasetFingerprint[..Math.Min(8, datasetFingerprint.Length)], itemCf, [], null, datasetName, datasetFingerprint, loadedAt)
     {
+        SessionKnn = sessionKnn;
+        Subjects = subjects;
     }
+
+    /// <summary>V-SKNN over the loaded data's subjects (one session per user), built with ItemCF; null when not served.</summary>
+    public SessionKnnModel? SessionKnn { get; init; }
+
+    /// <summary>The loaded data's users: session s of <see cref="SessionKnn"/> is user s (a known user skips itself).</summary>
+    public IdVocabulary? Subjects { get; init; }
 
     /// <summary>The item vocabulary the request path indexes candidates by (the loaded dataset's).</summary>
     public IdVocabulary Items => ItemCf.Items;

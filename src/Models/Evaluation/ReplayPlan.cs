@@ -71,36 +71,32 @@ public sealed record ReplayPlan(string Protocol, InteractionDataset Train, IRead
     }
 
     /// <summary>
-    /// Sessions: each dataset "user" is a session; <paramref name="testSessions"/> (session indices of
-    /// <paramref name="dataset"/>) are replayed as anonymous sessions, every event after a session's first scored; the
-    /// other sessions are the training part. Test events whose item no training session has are kept (they are
-    /// posted and score as misses, as a live system would meet them).
+    /// Sessions (<see cref="SessionSplit"/>: each dataset "user" is a session, the later sessions are the test): the
+    /// training sessions are what the service loads; each test session (its events whose item a training session has,
+    /// as the offline protocol keeps them) is replayed as an anonymous session, every event after its first scored —
+    /// the next-click protocol, with repeats of the session's own items scored like any other target. Events are posted
+    /// as views.
     /// </summary>
-    public static ReplayPlan Sessions(InteractionDataset dataset, IReadOnlySet<int> testSessions, string protocol)
+    public static ReplayPlan Sessions(SessionSplit split)
     {
-        var train = new List<Interaction>();
-        var test = new List<Interaction>();
-        foreach (var i in dataset.Interactions)
-        {
-            (testSessions.Contains(i.User) ? test : train).Add(i);
-        }
-        var byUser = dataset.InteractionsByUser();
-        var explicitRatings = dataset.Interactions.Any(i => i.Rating != 1f);
-        var trainSet = DatasetFilters.Subset(dataset, [.. train], "replay-train");
+        var dataset = split.Dataset;
+        var training = split.TrainingIds;
+        var train = dataset.Interactions.Where(i => training.Contains(dataset.Users[i.User])).ToArray();
         // Every test event in time order, as they would arrive (sessions interleave); ties keep session order, then
         // the order inside the session.
         var scheduled = new List<(long Time, int Session, int Position, ReplayEvent Event)>();
-        foreach (var session in testSessions)
+        var sessions = split.TestSessions;
+        for (var s = 0; s < sessions.Count; s++)
         {
-            var sessionEvents = byUser[session];
-            for (var n = 0; n < sessionEvents.Length; n++)
+            var (id, items, times) = sessions[s];
+            for (var n = 0; n < items.Length; n++)
             {
-                var e = sessionEvents[n];
-                scheduled.Add((e.Timestamp, session, n, new ReplayEvent(ReplaySubject.Session, dataset.Users[session], dataset.Items[e.Item], e.Rating, e.Timestamp, Scored: n > 0)));
+                scheduled.Add((times[n], s, n, new ReplayEvent(ReplaySubject.Session, id, dataset.Items[items[n]], 1f, times[n], Scored: n > 0)));
             }
         }
-        var events = scheduled.OrderBy(s => s.Time).ThenBy(s => s.Session).ThenBy(s => s.Position).Select(s => s.Event).ToList();
-        return new ReplayPlan(protocol, trainSet, events, explicitRatings);
+        var events = scheduled.OrderBy(e => e.Time).ThenBy(e => e.Session).ThenBy(e => e.Position).Select(e => e.Event).ToList();
+        // Clicks in a session are views, whatever the data called them.
+        return new ReplayPlan(split.Protocol, DatasetFilters.Subset(dataset, train, "replay-train"), events, ExplicitRatings: false);
     }
 
     private static ReplayPlan Build(string protocol, InteractionDataset dataset, IReadOnlyList<Interaction> train, IReadOnlyList<Interaction> test, Func<Interaction, bool> scored)

@@ -78,6 +78,12 @@ public sealed class SessionSplit
     /// <summary>Held-out sessions dropped because fewer than 2 events remained.</summary>
     public int DroppedTestSessions { get; }
 
+    /// <summary>The test sessions after filtering, in chronological order: id, items and their unix times, oldest first.</summary>
+    public IReadOnlyList<(string Id, int[] Items, long[] Times)> TestSessions => [.. _test.Select(e => (e.Id, e.Items, e.Times))];
+
+    /// <summary>The ids of the training sessions.</summary>
+    public IReadOnlySet<string> TrainingIds => _train.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Next-item predictions the test sessions give: the sum of (length − 1).</summary>
     public long Predictions => Test.Sessions.Sum(s => (long)s.Length - 1);
 

@@ -1,4 +1,5 @@
 using RecSys.Models.Recall;
+using RecSys.Models.Recall.Session;
 
 namespace RecSys.Models.Pipeline;
 
@@ -67,6 +68,24 @@ public static class LocalChannels
         }
         var scores = model.Scores(weighted);
         return new ChannelHits(ChannelNames.ItemCf, ItemCfModel.Top(scores, quota, exclude), new MapScorer(scores));
+    }
+
+    /// <summary>
+    /// Session kNN (V-SKNN): the history's items (oldest first) as the session prefix; every item a neighbour session
+    /// holds is scored (the scorer), the best <paramref name="quota"/> that <paramref name="exclude"/> accepts listed.
+    /// </summary>
+    public static ChannelHits SessionKnn(SessionKnnModel model, ReadOnlySpan<HistoryEvent> history, int quota, Func<int, bool> exclude, int self = -1)
+    {
+        var prefix = new List<int>(history.Length);
+        foreach (var e in history)
+        {
+            if (e.Item >= 0 && e.Item < model.ItemCount)
+            {
+                prefix.Add(e.Item);
+            }
+        }
+        var scores = model.Scores(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(prefix), self);
+        return new ChannelHits(ChannelNames.SessionKnn, ItemCfModel.Top(scores, quota, exclude), new MapScorer(scores));
     }
 
     /// <summary>

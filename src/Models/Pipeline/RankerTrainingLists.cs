@@ -58,7 +58,8 @@ public static class RankerTrainingLists
         var knownDataset = new InteractionDataset(dataset.Name, dataset.Users, dataset.Items, dataset.UserInfos, dataset.ItemInfos, known);
         var local = new LocalRecallData(
             ItemCfModel.Build(knownDataset),
-            PopularityModel.Build(knownDataset).Top(pipeline.PopularList));
+            PopularityModel.Build(knownDataset).Top(pipeline.PopularList),
+            pipeline.Channels.Contains(ChannelNames.SessionKnn) ? LocalRecallData.BuildSessionKnn(knownDataset) : null);
 
         // The ranker's own features (vocabularies, statistics) from the same known part; its rows are built below.
         var basis = CtrData.Build(knownDataset, known, [], [], new CtrOptions
@@ -102,7 +103,8 @@ public static class RankerTrainingLists
             var history = ToHistory(Tail(byUser[user], pipeline.MaxHistory), explicitRatings);
             var excluded = LocalChannels.Excluded(history, allowRepeats: true);
             Func<int, bool> exclude = excluded.Contains;
-            var channelLists = CandidateRequest.LocalLists(pipeline, local, history, allowRepeats: true, exclude);
+            // The subject's own session is in the session kNN's data; serving a known user skips it the same way.
+            var channelLists = CandidateRequest.LocalLists(pipeline, local, history, allowRepeats: true, exclude, self: user);
             foreach (var (name, model) in vectorModels)
             {
                 if (queries.TryGetValue(name, out var vectors))

@@ -8,6 +8,7 @@ using RecSys.Grains;
 using RecSys.Grains.Serving;
 using RecSys.Models.Artifacts;
 using RecSys.Models.Data;
+using RecSys.Models.Pipeline;
 using RecSys.Models.Recall;
 using RecSys.Silo.Persistence;
 
@@ -51,12 +52,15 @@ internal sealed partial class ModelBootstrapper(
 
             readiness.Report("building models");
             var itemCf = await Task.Run(() => ItemCfModel.Build(dataset), stoppingToken);
+            var sessionKnn = serving.Value.ChannelList.Contains(ChannelNames.SessionKnn)
+                ? await Task.Run(() => LocalRecallData.BuildSessionKnn(dataset), stoppingToken)
+                : null;
             var popularity = PopularityModel.Build(dataset);
-            var loader = new ServingModelLoader(lifecycle.Value.Artifacts, itemCf, dataset, serving.Value, clock);
+            var loader = new ServingModelLoader(lifecycle.Value.Artifacts, itemCf, dataset, serving.Value, clock, sessionKnn);
             models.UseLoader(loader.Load);
             if (models.Current is null)
             {
-                models.Activate(new ServingModelSet(itemCf, dataset.Name, dataset.Fingerprint, clock.GetUtcNow()));
+                models.Activate(new ServingModelSet(itemCf, dataset.Name, dataset.Fingerprint, clock.GetUtcNow(), sessionKnn, dataset.Users));
             }
             LogBuilt(logger, watch.ElapsedMilliseconds);
 

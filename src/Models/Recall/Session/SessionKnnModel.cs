@@ -141,14 +141,29 @@ public sealed class SessionKnnModel : ISessionRecommender
     public ScoredItem[] Recommend(ReadOnlySpan<int> prefix, int count, Func<int, bool>? exclude = null) =>
         SessionTopK.Select(ItemScores(prefix), _index.Popularity, count, exclude);
 
+    /// <summary>
+    /// The score of every item some neighbour session holds, for a prefix whose own session (index
+    /// <paramref name="self"/> of the training sessions, or −1) is not its own neighbour: a subject of the training data
+    /// asking about itself must not find itself.
+    /// </summary>
+    public Dictionary<int, float> Scores(ReadOnlySpan<int> prefix, int self = -1)
+    {
+        var scores = new Dictionary<int, float>();
+        foreach (var (item, score) in ItemScores(prefix, self))
+        {
+            scores[item] = (float)score;
+        }
+        return scores;
+    }
+
     /// <summary>The neighbour sessions of a prefix (indices into the training sessions), most similar first, with their similarity.</summary>
     public IReadOnlyList<(int Session, double Similarity)> Neighbours(ReadOnlySpan<int> prefix) =>
         [.. FindNeighbours(prefix).Select(n => (_sessionOfRank[n.Rank], n.Similarity))];
 
-    private Dictionary<int, double> ItemScores(ReadOnlySpan<int> prefix)
+    private Dictionary<int, double> ItemScores(ReadOnlySpan<int> prefix, int self = -1)
     {
         var scores = new Dictionary<int, double>();
-        foreach (var (rank, similarity) in FindNeighbours(prefix))
+        foreach (var (rank, similarity) in FindNeighbours(prefix, self))
         {
             foreach (var item in Items(_sessionOfRank[rank]))
             {
@@ -160,7 +175,7 @@ public sealed class SessionKnnModel : ISessionRecommender
 
     private ReadOnlySpan<int> Items(int session) => _distinctItems.AsSpan(_distinctStart[session], _distinctStart[session + 1] - _distinctStart[session]);
 
-    private List<(int Rank, double Similarity)> FindNeighbours(ReadOnlySpan<int> prefix)
+    private List<(int Rank, double Similarity)> FindNeighbours(ReadOnlySpan<int> prefix, int self = -1)
     {
         // Weights of the prefix's known items; positions count known items only.
         var known = 0;
@@ -208,6 +223,10 @@ public sealed class SessionKnnModel : ISessionRecommender
         var neighbours = new List<(int Rank, double Similarity)>(unique.Count);
         foreach (var rank in unique)
         {
+            if (_sessionOfRank[rank] == self)
+            {
+                continue;
+            }
             var items = Items(_sessionOfRank[rank]);
             double overlap = 0;
             foreach (var item in items)
