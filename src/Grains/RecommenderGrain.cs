@@ -72,8 +72,10 @@ public sealed class RecommenderGrain(
         {
             items = set.Items;
             history = History(snapshot.Recent, set.Items);
-            var requestExcluded = query.Exclude.IsDefaultOrEmpty ? [] : query.Exclude.Select(id => set.Items.TryGetIndex(id, out var i) ? i : -1).Where(i => i >= 0);
-            var excluded = LocalChannels.Excluded(history, allowRepeats, requestExcluded);
+            // Without repeats every seen item is out, also those older than the recent history the pipeline reads.
+            var alsoExcluded = (allowRepeats ? [] : snapshot.Seen.AsEnumerable()).Concat(query.Exclude.IsDefaultOrEmpty ? [] : query.Exclude)
+                .Select(id => set.Items.TryGetIndex(id, out var i) ? i : -1).Where(i => i >= 0);
+            var excluded = LocalChannels.Excluded(history, allowRepeats, alsoExcluded);
             var blockedIndexes = blocked.IndexesIn(set.Items);
             Func<int, bool> exclude = blockedIndexes.Count == 0 ? excluded.Contains : i => excluded.Contains(i) || blockedIndexes.Contains(i);
 

@@ -42,6 +42,38 @@ public sealed class ReplayEvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Replayed_sessions_find_a_planted_pattern_that_popularity_cannot()
+    {
+        // Sessions of four clicks: a lead item, its partner (lead + 50), another lead, its partner. Two of the three
+        // predictions per session follow from the item before; a third of them are a coin toss among 50 leads.
+        var random = new Random(3);
+        var lines = new List<string> { "SessionId\tItemId\tTime" };
+        for (var s = 0; s < 700; s++)
+        {
+            var time = 1_600_000_000L + s * 600;
+            int a = random.Next(50), b = random.Next(50);
+            int[] items = [a, a + 50, b, b + 50];
+            lines.AddRange(items.Select((item, n) => $"{s}\t{item}\t{time + n * 10}"));
+        }
+        var file = Path.Combine(_folder, "sessions.tsv");
+        File.WriteAllLines(file, lines);
+
+        var exitCode = Run(
+            "replay-eval", "--data", "tsv:" + file, "--protocol", "session", "--k", "5", "--set", "train=none",
+            "--variant", "served: RecSys:Serving:Channels=history,sknn,itemcf,popularity",
+            "--variant", "popularity: RecSys:Serving:Channels=popularity",
+            "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        var hits = report.RootElement.GetProperty("variants").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("result").GetProperty("hitRate").GetDouble());
+        Assert.Equal(140 * 3, report.RootElement.GetProperty("scored").GetInt32()); // the last fifth of the sessions
+        Assert.InRange(hits["served"], 0.6, 1);
+        Assert.InRange(hits["popularity"], 0, 0.3);
+    }
+
+    [Fact]
     public void Exports_the_training_part_for_a_service_started_by_hand()
     {
         var exitCode = Run("replay-eval", "--data", "synthetic:users=50,items=30,seed=2", "--protocol", "loo", "--export-train", _folder);

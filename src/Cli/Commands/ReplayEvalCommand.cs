@@ -114,7 +114,16 @@ internal static class ReplayEvalCommand
                         settings[key] = value;
                     }
                     error.WriteLine($"variant {variant.Name}: {(settings.Count == 0 ? "defaults" : string.Join("; ", settings.Select(s => s.Key + "=" + s.Value)))}");
-                    var artifacts = Path.Combine(artifactsRoot, TrainingKey(settings));
+                    // A variant serves differently; it trains differently only through RecSys:Models:* of its own. The
+                    // version is trained here, once per training configuration, with the shared serving settings
+                    // (they shape the ranker's lists), and every service of that configuration activates it.
+                    var training = new Dictionary<string, string>(shared, StringComparer.Ordinal);
+                    foreach (var (key, value) in variant.Settings.Where(s => IsTraining(s.Key)))
+                    {
+                        training[key] = value;
+                    }
+                    var artifacts = Path.Combine(artifactsRoot, TrainingKey(training));
+                    ReplayTraining.EnsureVersion(plan.Train, training, artifacts, error);
                     var host = ReplayHost.StartAsync(plan.Train, settings, artifacts, readyTimeout, error, CancellationToken.None).GetAwaiter().GetResult();
                     try
                     {
@@ -159,17 +168,23 @@ internal static class ReplayEvalCommand
         }
     }
 
-    /// <summary>Variants that train the same models with the same settings share one artifacts folder (one training).</summary>
-    private static string TrainingKey(IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// One artifacts folder per training configuration: the models and their settings, and the serving settings that
+    /// shape the ranker's lists, so a kept <c>--artifacts</c> folder never serves a version trained otherwise.
+    /// </summary>
+    private static string TrainingKey(IReadOnlyDictionary<string, string> training)
     {
-        var training = settings
+        var text = string.Join(";", training
             .Select(s => (Key: ReplayHost.ConfigurationKey(s.Key), s.Value))
-            .Where(s => s.Key.StartsWith("RecSys:Models:Train", StringComparison.OrdinalIgnoreCase))
+            .Where(s => IsTraining(s.Key) || s.Key.StartsWith(Grains.Serving.ServingOptions.Section + ":", StringComparison.OrdinalIgnoreCase))
             .OrderBy(s => s.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(s => s.Key + "=" + s.Value);
-        var text = string.Join(";", training);
+            .Select(s => s.Key + "=" + s.Value));
         return text.Length == 0 ? "default" : "t" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..10];
     }
+
+    /// <summary>True for a setting that changes what is trained (RecSys:Models:Train, TrainSettings).</summary>
+    private static bool IsTraining(string key) =>
+        ReplayHost.ConfigurationKey(key).StartsWith(Grains.Serving.ModelLifecycleOptions.Section + ":Train", StringComparison.OrdinalIgnoreCase);
 
     private static Variant ParseVariant(string text)
     {
