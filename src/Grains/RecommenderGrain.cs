@@ -91,6 +91,12 @@ public sealed class RecommenderGrain(
                 GrainMetrics.RecallSeconds.Record(localSeconds, Outcome(list.Channel, "ok"));
             }
             await Task.WhenAny(Task.WhenAll(vectorTasks.Select(v => (Task)v.Task).Append(popularTask)), Task.Delay(_options.ChannelTimeout));
+            if (!popularTask.IsCompleted && local.Count == 0 && vectorTasks.All(v => !v.Task.IsCompletedSuccessfully))
+            {
+                // Nothing else can answer (no history): an empty list is worse than a late one, so trending gets the
+                // ranking deadline too (a cold trending grain on a busy silo can take longer than a channel may).
+                await Task.WhenAny(popularTask, Task.Delay(_options.RankTimeout));
+            }
 
             var lists = new List<ChannelHits>();
             foreach (var (name, task) in vectorTasks)
@@ -131,6 +137,11 @@ public sealed class RecommenderGrain(
             {
                 ranked = [.. CandidateOrder.WithoutRanker(candidates).Select(c => (c, (double?)null))];
             }
+        }
+        if (set is null)
+        {
+            // No models yet: trending is the whole answer.
+            await Task.WhenAny(popularTask, Task.Delay(_options.ChannelTimeout + _options.RankTimeout));
         }
         if (!popularTask.IsCompletedSuccessfully)
         {

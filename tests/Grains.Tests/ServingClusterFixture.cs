@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 using RecSys.Grains.Serving;
 using RecSys.Models.Data;
+using RecSys.Models.Pipeline;
 using RecSys.Models.Recall;
 using RecSys.TestSupport;
 
@@ -32,8 +33,9 @@ public sealed class ServingClusterFixture : IAsyncLifetime
     {
         Artifacts = TrainedModels.Folder();
         var itemCf = ItemCfModel.Build(Dataset);
+        var sessionKnn = LocalRecallData.BuildSessionKnn(Dataset);
         var serving = new ServingOptions { RecallShards = Shards, PopularityCacheDuration = TimeSpan.Zero, ChannelTimeout = TimeSpan.FromSeconds(5), RankTimeout = TimeSpan.FromSeconds(5) };
-        Models = new ServingModelLoader(Artifacts, itemCf, Dataset, serving, TimeProvider.System).Load("v1");
+        Models = new ServingModelLoader(Artifacts, itemCf, Dataset, serving, TimeProvider.System, sessionKnn).Load("v1");
 
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
@@ -53,7 +55,7 @@ public sealed class ServingClusterFixture : IAsyncLifetime
             host.Services.AddSingleton(sp =>
             {
                 var models = new ServingModels();
-                var loader = new ServingModelLoader(Artifacts, itemCf, Dataset, serving, TimeProvider.System);
+                var loader = new ServingModelLoader(Artifacts, itemCf, Dataset, serving, TimeProvider.System, sessionKnn);
                 models.UseLoader(loader.Load);
                 models.Activate(loader.Load("v1"));
                 return models;
