@@ -168,6 +168,23 @@ public sealed class ServingPipelineTests(ServingClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_multi_task_ranker_serves_the_task_the_configuration_names()
+    {
+        var options = new ServingOptions { RankTask = "like", RankBatchDelay = TimeSpan.Zero };
+        using var models = new ServingModelLoader(fixture.Artifacts, ItemCfModel.Build(fixture.Dataset), fixture.Dataset, options, TimeProvider.System).Load("v1");
+        var ranker = models.Ranker!;
+        var tasks = ranker.Scorer.Features.Map.Tasks;
+        Assert.Equal(["click", "like"], tasks); // the test data has ratings
+        Assert.Equal(1, ranker.Task);
+        using var batcher = new RankingBatcher(Options.Create(options));
+        var request = new RankingRequest(ranker.Scorer.Features.User(3), [3, 4], [.. Enumerable.Range(10, 12)], 1_700_000_000, [3], [], CandidateFeatures: CandidateFeatureValues(ranker, 12, 3));
+
+        var served = await batcher.ScoreAsync(ranker, request);
+
+        AssertClose(ranker.Scorer.Score(request, task: 1), served);
+    }
+
     /// <summary>Arbitrary but varied recall-stage features for <paramref name="candidates"/> candidates.</summary>
     private static float[]? CandidateFeatureValues(RankerModel ranker, int candidates, int seed)
     {

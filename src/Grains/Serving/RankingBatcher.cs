@@ -48,7 +48,7 @@ public sealed class RankingBatcher : IDisposable
     /// <summary>Batches scored so far (each a forward pass per ranker in it).</summary>
     public long Batches => Interlocked.Read(ref _forwardPasses);
 
-    /// <summary>Task-0 probabilities of each candidate of <paramref name="request"/>, in order.</summary>
+    /// <summary>The ranker's serving task's probabilities (<see cref="RankerModel.Task"/>) of each candidate of <paramref name="request"/>, in order.</summary>
     /// <param name="ranker">The ranker to score with.</param>
     /// <param name="request">The candidates and their context.</param>
     /// <param name="deadline">
@@ -150,7 +150,7 @@ public sealed class RankingBatcher : IDisposable
                     var first = new float[requests[r].Request.Candidates.Count];
                     for (var n = 0; n < first.Length; n++)
                     {
-                        first[n] = scores[r][n * tasks];
+                        first[n] = scores[r][n * tasks + group.Key.Task];
                     }
                     requests[r].Done.TrySetResult(first);
                 }

@@ -71,7 +71,8 @@ public sealed class ServingModelLoader(string artifactsFolder, ItemCfModel itemC
                     scorers.ForEach(s => s.Ranker.Dispose());
                     throw;
                 }
-                ranker = new RankerModel(manifest.Model, scorers, users, rankerItems);
+                var task = features.Map.Tasks.ToList().IndexOf(options.RankTask);
+                ranker = new RankerModel(manifest.Model, scorers, users, rankerItems) { Task = Math.Max(0, task) };
                 if (ranker.CandidateFeatures is { } described && !described.Names.SequenceEqual(features.Map.CandidateFeatureNames))
                 {
                     throw new InvalidDataException($"{folder}: the ranker's candidate features are not in the order serving computes them");

@@ -115,6 +115,9 @@ public sealed class RankerModel(string name, IReadOnlyList<CandidateScorer> scor
 
     public string Name { get; } = name;
 
+    /// <summary>The task whose probability orders the list (an index into the map's tasks).</summary>
+    public int Task { get; init; }
+
     /// <summary>The first copy: features, feature map and the scorer of worker 0.</summary>
     public CandidateScorer Scorer { get; } = scorers.Count > 0 ? scorers[0] : throw new ArgumentException("a ranker needs at least one scorer", nameof(scorers));
 

@@ -67,6 +67,12 @@ public sealed class ServingOptions
     /// </summary>
     public string Ranker { get; set; } = "din";
 
+    /// <summary>
+    /// (string) The task whose probability orders the list, for rankers with several ("click", "like" for data with
+    /// ratings); a ranker without it uses its first task.
+    /// </summary>
+    public string RankTask { get; set; } = "click";
+
     /// <summary>True when <see cref="Ranker"/> is "none".</summary>
     public bool RanksWithoutRanker => Ranker.Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
 
