@@ -28,7 +28,7 @@ movielens="movielens-100k:$data/ml-100k"
 models=pop,spop,ar,sr,sknn,vsknn,gru4rec,sasrec
 # Chosen on the validation split of the training sessions only (docs/quality.md lists what was tried).
 neural_diginetica=(--set gru4rec.loss=bprmax --set gru4rec.dropout=0.5 --set sasrec.max_len=20 --set sasrec.dropout=0.5 --set sasrec.epochs=100 --set sasrec.eval_every=2)
-neural_movielens=(--set gru4rec.loss=bprmax --set sasrec.epochs=100 --set sasrec.eval_every=2)
+neural_movielens=(--set sasrec.epochs=100 --set sasrec.eval_every=2)
 
 run() {
   local name=$1; shift
