@@ -292,6 +292,25 @@ public sealed class NeuralSessionModelTests
     }
 
     [Fact]
+    public void Scoring_consecutive_prefixes_steps_the_gru_state_and_agrees_with_reading_each_prefix()
+    {
+        using var gru = new Gru4RecRecommender(new Gru4RecOptions { Epochs = 1, HiddenSize = 12, EmbeddingSize = 6, Patience = 0 });
+        var data = SessionModelTests.Planted(seed: 4);
+        gru.Fit(new RecSys.Models.Data.UserItemMatrix(data.Count, data.ItemCount, [.. data.Sessions.SelectMany((s, n) => s.Select((i, p) => new RecSys.Models.Data.Interaction(n, i, 1, p)))]), new TrainingContext(Device: "cpu"));
+        var stepping = new ArtifactSessionScorer(gru, data.ItemCount);
+        int[] session = [3, 40, 41, 7, 7, 12];
+
+        for (var i = 1; i <= session.Length; i++)
+        {
+            var stepped = new float[data.ItemCount];
+            var fresh = new float[data.ItemCount];
+            stepping.Score(session.AsSpan(0, i), stepped);
+            new ArtifactSessionScorer(gru, data.ItemCount).Score(session.AsSpan(0, i), fresh);
+            Assert.True(stepped.Zip(fresh).Max(p => Math.Abs(p.First - p.Second)) < 1e-4, $"prefix {i}");
+        }
+    }
+
+    [Fact]
     public void Without_patience_a_sequence_model_trains_once_for_its_epochs()
     {
         using var model = Assert.IsType<NeuralSessionModel>(SessionModelCatalog.Create("gru4rec",
