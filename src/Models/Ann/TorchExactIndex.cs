@@ -192,7 +192,7 @@ public sealed class TorchExactIndex : IVectorIndex, IDisposable
         for (var start = 0L; start < q.shape[0]; start += chunk)
         {
             var queries = q.narrow(0, start, Math.Min(chunk, q.shape[0] - start));          // [c, d]
-            parts.Add(queries.unsqueeze(1).sub(matrix.unsqueeze(0)).square().sum(2).sqrt().neg()); // [c, n]
+            parts.Add(queries.unsqueeze(1).sub(matrix.unsqueeze(0)).Squared().sum(2).sqrt().neg()); // [c, n]
         }
         return parts.Count == 1 ? parts[0] : cat(parts, 0);
     }

@@ -43,7 +43,7 @@ public sealed class FactorizationMachineRanker(FactorizationMachineOptions? opti
         {
             var first = linear.forward(weights.forward(batch));           // [B, T]
             var second = pairs.forward(embeddings.forward(batch).Fields);  // [B, 1]
-            return first + second;                                        // [B, T]
+            return first.Plus(second);                                    // [B, T]
         }
     }
 }

@@ -53,8 +53,8 @@ public sealed class LogisticRegression(LogisticRegressionOptions? options = null
         /// <summary>Fields [B, F, T] (weights), dense [B, Dn] → [B, T].</summary>
         public override Tensor forward(EmbeddedBatch input)
         {
-            var logits = input.Fields.sum(1) + bias; // [B, T]
-            return dense is null ? logits : logits + dense.forward(input.Dense);
+            var logits = input.Fields.sum(1).Plus(bias); // [B, T]
+            return dense is null ? logits : logits.Plus(dense.forward(input.Dense));
         }
     }
 

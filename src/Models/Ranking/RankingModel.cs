@@ -224,8 +224,10 @@ public abstract class RankingModel<TOptions> : IRanker
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module network)
     {
+        // Under no_grad a clone is already detached; detach().clone() made a temporary that, outside any dispose
+        // scope, a collection could finalize while clone still read it (see HeldScalar).
         using var noGrad = no_grad();
-        return network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        return network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
     }
 
     private static void Release(Dictionary<string, Tensor>? state)

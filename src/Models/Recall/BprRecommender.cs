@@ -186,9 +186,9 @@ public sealed class BprRecommender(BprOptions? options = null) : IRecommender
             var j = item_embedding.forward(negatives);             // [B, D]
             var bi = item_bias.forward(positives).squeeze(-1);     // [B]
             var bj = item_bias.forward(negatives).squeeze(-1);     // [B]
-            var difference = (u * (i - j)).sum(-1) + bi - bj;      // [B] x_ui − x_uj
-            var penalty = u.square().sum(-1) + i.square().sum(-1) + j.square().sum(-1) + bi.square() + bj.square();
-            var perTriple = -nn.functional.logsigmoid(difference) + penalty.mul((sum ? regularization / 2 : regularization).Held());
+            var difference = (u * (i - j)).sum(-1).Plus(bi) - bj;  // [B] x_ui − x_uj
+            var penalty = u.Squared().sum(-1).Plus(i.Squared().sum(-1)).Plus(j.Squared().sum(-1)).Plus(bi.Squared()).Plus(bj.Squared());
+            var perTriple = (-nn.functional.logsigmoid(difference)).Plus(penalty.mul((sum ? regularization / 2 : regularization).Held()));
             return sum ? perTriple.sum() : perTriple.mean();
         }
 

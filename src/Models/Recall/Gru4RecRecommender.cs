@@ -280,8 +280,8 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
         var offDiagonal = ones(active.Length, active.Length, device: Device) - eye(active.Length, device: Device);
         var weights = nn.functional.softmax(scores.masked_fill(offDiagonal.eq(0.0.Held()), float.NegativeInfinity.Held()), 1); // over negatives
         var ranking = (weights * nn.functional.sigmoid(positive - scores) * offDiagonal).sum(1);
-        var regularisation = (weights * scores.square() * offDiagonal).sum(1).mul(Options.BprRegularization.Held());
-        return (-ranking.add(1e-10.Held()).log() + regularisation).mean();
+        var regularisation = (weights * scores.Squared() * offDiagonal).sum(1).mul(Options.BprRegularization.Held());
+        return (-ranking.Plus(1e-10.Held()).log()).Plus(regularisation).mean();
     }
 
     private sealed record SessionBatch(long[] Inputs, long[] Targets, bool[] Reset);

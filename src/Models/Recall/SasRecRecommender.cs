@@ -247,9 +247,9 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
 
         public override Tensor forward(Tensor x, Tensor blocked)
         {
-            x = x + dropout.forward(attention.forward(attention_norm.forward(x), blocked));
+            x = x.Plus(dropout.forward(attention.forward(attention_norm.forward(x), blocked)));
             var ff = feed_forward_out.forward(nn.functional.gelu(feed_forward_in.forward(feed_forward_norm.forward(x))));
-            return x + dropout.forward(ff);
+            return x.Plus(dropout.forward(ff));
         }
     }
 
@@ -287,11 +287,11 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
         {
             var (b, l) = (items.shape[0], items.shape[1]);
             var positions = tensor(Enumerable.Range(0, (int)l).Select(p => (long)p).ToArray(), device: items.device).unsqueeze(0).expand(b, -1);
-            var x = item_embedding.forward(items).mul(Math.Sqrt(_hidden).Held()) + position_embedding.forward(positions);
-            x = embedding_dropout.forward(x) * (items != 0).unsqueeze(-1);
+            var x = item_embedding.forward(items).mul(Math.Sqrt(_hidden).Held()).Plus(position_embedding.forward(positions));
+            x = embedding_dropout.forward(x) * items.ne(0L.Held()).unsqueeze(-1);
             // A query may see itself and earlier non-padding keys; seeing itself keeps padded rows finite.
             var future = ones(l, l, dtype: ScalarType.Bool, device: items.device).triu(1);        // [L, L]
-            var padding = (items == 0).unsqueeze(1);                                               // [B, 1, L]
+            var padding = items.eq(0L.Held()).unsqueeze(1);                                        // [B, 1, L]
             var self = eye(l, dtype: ScalarType.Bool, device: items.device);
             var blocked = (future.unsqueeze(0) | padding) & ~self.unsqueeze(0);                    // [B, L, L]
             blocked = blocked.unsqueeze(1);                                                        // [B, 1, L, L]

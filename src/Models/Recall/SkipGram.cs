@@ -299,7 +299,7 @@ public abstract class SkipGramRecommender<TOptions>(TOptions options) : NeuralRe
             var n = output_embedding.forward(negatives);                               // [B, K, D]
             var positive = nn.functional.logsigmoid((v * u).sum(-1));                  // [B]
             var negative = nn.functional.logsigmoid(-n.matmul(v.unsqueeze(-1)).squeeze(-1)).sum(-1); // [B]
-            return -(positive + negative).mean();
+            return -positive.Plus(negative).mean();
         }
 
         public float[] InputEmbeddings() => input_embedding.weight!.cpu().data<float>().ToArray();

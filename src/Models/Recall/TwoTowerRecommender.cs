@@ -243,10 +243,26 @@ public sealed class TwoTowerRecommender(TwoTowerOptions? options = null) : Sampl
         public Tensor Item(Tensor ids, Tensor genres, Tensor genreMask, Tensor title)
         {
             var genreMean = (genre.forward(genres) * genreMask.unsqueeze(-1)).sum(1) / genreMask.sum(1, keepdim: true).clamp_min(1.0.Held());
-            var tokens = title_token.forward(title).transpose(1, 2);                   // [B, E, T]
-            var text = cat(title_convolutions.Select(c => nn.functional.relu(c.forward(tokens)).amax(-1)).ToArray(), 1); // [B, 4F]
+            var tokens = title_token.forward(title);                                    // [B, T, E]
+            var text = cat(title_convolutions.Select(c => MaxOverTime(c, tokens)).ToArray(), 1); // [B, 4F]
             var input = cat([item_id.forward(ids), genreMean, text], 1);
             return item_output.forward(dropout.forward(nn.functional.relu(item_hidden.forward(input))));
+        }
+
+        /// <summary>
+        /// relu(<paramref name="convolution"/>(tokens)) max-pooled over time: [B, T, E] → [B, F]. The convolution is
+        /// computed as its weight [F, E, w] applied to the unfolded windows [B, T−w+1, E·w] — the same value, but not
+        /// libtorch's conv1d, whose batched CPU backward (kernel ≥ 2, TorchSharp 0.107's libtorch 2.10) returned
+        /// wrong input gradients, and NaN where its uninitialised buffer held NaN or ±∞, so the title embeddings learnt
+        /// garbage and training turned NaN at random. The Conv1d modules keep the parameters (and checkpoint keys).
+        /// </summary>
+        private static Tensor MaxOverTime(Conv1d convolution, Tensor tokens)
+        {
+            var weight = convolution.weight!;                                          // [F, E, w]
+            var windows = tokens.unfold(1, weight.shape[2], 1);                        // [B, T−w+1, E, w]
+            windows = windows.reshape(windows.shape[0], windows.shape[1], -1);         // [B, T−w+1, E·w]
+            var responses = nn.functional.linear(windows, weight.reshape(weight.shape[0], -1), convolution.bias); // [B, T−w+1, F]
+            return nn.functional.relu(responses).amax(1);
         }
     }
 }

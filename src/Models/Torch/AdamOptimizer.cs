@@ -76,7 +76,8 @@ public sealed class AdamOptimizer : IStepOptimizer
             }
             _mean[p].mul_(_beta1Scalar).add_(gradient, _oneMinusBeta1);
             _variance[p].mul_(_beta2Scalar).addcmul_(gradient, gradient, _oneMinusBeta2);
-            var denominator = _variance[p].sqrt().div_(rootCorrection2).add_(_epsilon);
+            // add_(ε) alone is add_(ε, 1) with a temporary alpha (the "Expected false to be true" failures): hold it.
+            var denominator = _variance[p].sqrt().div_(rootCorrection2).add_(_epsilon, 1L.Held());
             parameter.addcdiv_(_mean[p], denominator, stepSize);
         }
     }

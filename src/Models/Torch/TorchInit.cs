@@ -17,7 +17,9 @@ public static class TorchInit
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (_, module) in network.named_modules())
+        // named_modules() lists the submodules only: without the network itself, a bare layer (a ranker's Linear head)
+        // or a layer's own parameters (a bilinear weight) kept libtorch's init from torch's process-wide generator.
+        foreach (var module in network.named_modules().Select(m => m.module).Prepend(network))
         {
             foreach (var (name, parameter) in module.named_parameters(recurse: false))
             {

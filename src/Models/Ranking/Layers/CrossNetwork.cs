@@ -1,3 +1,4 @@
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,8 +57,8 @@ public sealed class CrossNetwork : nn.Module<Tensor, Tensor>
         for (var l = 0; l < kernels.Count; l++)
         {
             x = Kind == CrossNetworkKind.Vector
-                ? x0 * kernels[l].forward(x) + biases[l] + x                        // [B, d] · [B, 1]
-                : x0 * kernels[l].forward(x) + x;                                   // [B, d] ⊙ [B, d]
+                ? (x0 * kernels[l].forward(x)).Plus(biases[l]).Plus(x)              // [B, d] · [B, 1]
+                : (x0 * kernels[l].forward(x)).Plus(x);                             // [B, d] ⊙ [B, d]
         }
         return x;
     }

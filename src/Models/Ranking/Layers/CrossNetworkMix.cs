@@ -1,3 +1,4 @@
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -77,9 +78,9 @@ public sealed class CrossNetworkMix : nn.Module<Tensor, Tensor>
         {
             var low = einsum("bd,kdr->bkr", x, v).tanh();                           // [B, K, r]
             low = einsum("bkr,krs->bks", low, c).tanh();                            // [B, K, r]
-            var expert = x0.unsqueeze(1) * (einsum("bkr,krd->bkd", low, u) + bias); // [B, K, d]
+            var expert = x0.unsqueeze(1) * einsum("bkr,krd->bkd", low, u).Plus(bias); // [B, K, d]
             var weights = nn.functional.softmax(gate.forward(x), -1);               // [B, K]
-            return weights.unsqueeze(1).matmul(expert).squeeze(1) + x;              // [B, d]
+            return weights.unsqueeze(1).matmul(expert).squeeze(1).Plus(x);          // [B, d]
         }
     }
 }

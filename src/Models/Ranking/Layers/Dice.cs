@@ -51,14 +51,14 @@ public sealed class Dice : nn.Module<Tensor, Tensor>
         }
         Tensor normalised = x.dim() switch
         {
-            2 => norm.forward(x),                                                   // [B, H]
-            3 => norm.forward(x.transpose(1, 2)).transpose(1, 2),                   // BatchNorm1d wants [B, H, L]
+            2 => norm.HeldForward(x),                                               // [B, H]
+            3 => norm.HeldForward(x.transpose(1, 2)).transpose(1, 2),               // BatchNorm1d wants [B, H, L]
             _ => throw new ArgumentException($"Dice expects [B, H] or [B, L, H], got {x.dim()} dimensions", nameof(x)),
         };
         var p = normalised.sigmoid();
         var scaled = x * alpha;                                                     // α·x, α broadcast over H
         // p·x + (1 − p)·α·x written as α·x + p·(x − α·x): the same value without a scalar operand.
-        return scaled + p * (x - scaled);
+        return scaled.Plus(p * (x - scaled));
     }
 
     /// <summary>
@@ -69,10 +69,10 @@ public sealed class Dice : nn.Module<Tensor, Tensor>
     /// </summary>
     private Tensor Serving(Tensor x)
     {
-        var scale = norm.running_var!.add(norm.eps.Held()).rsqrt_();                   // [H]
+        var scale = norm.running_var!.Plus(norm.eps.Held()).rsqrt_();                  // [H]
         var shift = norm.running_mean!.mul(scale).neg_();                           // [H]
         var p = addcmul(shift, x, scale, 1.0.Held()).sigmoid_();                                // σ((x − E[x]) / √(Var[x] + ε))
-        var gate = addcmul(alpha, p, alpha.neg().add_(1.0.Held()), 1.0.Held());               // α + (1 − α)·p
+        var gate = addcmul(alpha, p, alpha.neg().add_(1.0.Held(), 1L.Held()), 1.0.Held());   // α + (1 − α)·p
         return gate.mul_(x);
     }
 }

@@ -63,7 +63,7 @@ public sealed class InteractingLayer : nn.Module<Tensor, Tensor>
         var output = mixed.transpose(1, 2).reshape(b, f, OutputSize);                           // [B, F, H·d′]
         if (residual is not null)
         {
-            output = output + residual.forward(fields);
+            output = output.Plus(residual.forward(fields));
         }
         return nn.functional.relu(output);
     }

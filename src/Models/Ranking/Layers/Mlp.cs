@@ -92,7 +92,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             }
             if (batch_norms.Count > 0)
             {
-                h = batch_norms[l].forward(h);
+                h = batch_norms[l].HeldForward(h);
             }
             h = dropout.forward(activations[l].forward(h));
         }

@@ -94,8 +94,8 @@ public sealed class TargetAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
         var w = first.weight!;                                                      // [H1, 4D]
         var (wq, wk, wd, wp) = (w.narrow(1, 0, d), w.narrow(1, d, d), w.narrow(1, 2 * d, d), w.narrow(1, 3 * d, d));
         var perRow = first.bias is { } bias
-            ? addmm(bias, query, (wq + wd).t(), 1, 1)                                   // [B, H1]
-            : query.matmul((wq + wd).t());
+            ? addmm(bias, query, wq.Plus(wd).t(), 1, 1)                                 // [B, H1]
+            : query.matmul(wq.Plus(wd).t());
         var rows = mask.nonzero().select(1, 0);                                     // [N] row of each real position, same order as real
         var k = keys.reshape(-1, d).index_select(0, real);                          // [N, D]
         var q = query.index_select(0, rows);                                        // [N, D]

@@ -1,6 +1,7 @@
 using RecSys.Models.Data;
 using RecSys.Models.Ranking.Layers;
 using RecSys.Models.Recall;
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -70,7 +71,7 @@ public sealed class DeepFm(DeepFmOptions? options = null) : RankingModel<DeepFmO
             var first = linear.forward(weights.forward(batch));                      // [B, T]
             var second = fm.forward(embedded.Fields);                                 // [B, 1], broadcast over tasks
             var deepLogits = head.forward(deep.forward(embedded.Flat()));             // [B, T]
-            return first + second + deepLogits;
+            return first.Plus(second).Plus(deepLogits);
         }
     }
 }

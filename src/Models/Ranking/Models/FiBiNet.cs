@@ -1,6 +1,7 @@
 using RecSys.Models.Data;
 using RecSys.Models.Ranking.Layers;
 using RecSys.Models.Recall;
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -88,7 +89,7 @@ public sealed class FiBiNet(FiBiNetOptions? options = null) : RankingModel<FiBiN
             var plain = bilinear.forward(fields).flatten(1);                          // [B, P·D]
             var reweighted = bilinear.forward(senet.forward(fields)).flatten(1);      // [B, P·D]
             var input = cat([plain, reweighted, embedded.Dense], 1);                  // [B, 2·P·D + Dn]
-            return linear.forward(weights.forward(batch)) + head.forward(deep.forward(input)); // [B, T]
+            return linear.forward(weights.forward(batch)).Plus(head.forward(deep.forward(input))); // [B, T]
         }
     }
 }

@@ -1,6 +1,7 @@
 using RecSys.Models.Data;
 using RecSys.Models.Ranking.Layers;
 using RecSys.Models.Recall;
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -66,7 +67,7 @@ public sealed class WideDeep(WideDeepOptions? options = null) : RankingModel<Wid
         {
             var linear = wide.forward(weights.forward(batch));                       // [B, T]
             var deepLogits = head.forward(deep.forward(embeddings.forward(batch).Flat())); // [B, T]
-            return linear + deepLogits;
+            return linear.Plus(deepLogits);
         }
     }
 }

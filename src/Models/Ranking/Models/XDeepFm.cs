@@ -1,6 +1,7 @@
 using RecSys.Models.Data;
 using RecSys.Models.Ranking.Layers;
 using RecSys.Models.Recall;
+using RecSys.Models.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -91,8 +92,8 @@ public sealed class XDeepFm(XDeepFmOptions? options = null) : RankingModel<XDeep
         {
             var embedded = embeddings.forward(batch);
             var logits = linear.forward(weights.forward(batch))                      // [B, T]
-                + cin_head.forward(cin.forward(embedded.Fields));                     // [B, T]
-            return deep_head is null ? logits : logits + deep_head.forward(deep.forward(embedded.Flat()));
+                .Plus(cin_head.forward(cin.forward(embedded.Fields)));                // [B, T]
+            return deep_head is null ? logits : logits.Plus(deep_head.forward(deep.forward(embedded.Flat())));
         }
     }
 }
