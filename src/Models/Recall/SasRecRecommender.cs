@@ -134,7 +134,10 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
                     targets[b * length + length - k] = sequence[end - k];
                 }
             }
-            yield return new WindowBatch(inputs, targets, size);
+            // Only positions with a target reach the output layer: short sequences (sessions) are mostly padding, and
+            // the logits over the catalogue are the cost of a step. The mean over these is what ignore_index gives.
+            var positions = Enumerable.Range(0, targets.Length).Where(k => targets[k] != Ignore).Select(k => (long)k).ToArray();
+            yield return new WindowBatch(inputs, [.. positions.Select(k => targets[k])], positions, size);
         }
     }
 
@@ -144,8 +147,9 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
         var network = _network!;
         var inputs = tensor(b.Inputs, [b.Size, Options.MaxLength], device: Device);
         var hidden = network.forward(inputs);                                         // [B, L, D]
-        var logits = network.Logits(hidden.view(-1, Options.HiddenSize));             // [B·L, I]
-        return nn.functional.cross_entropy(logits, tensor(b.Targets, device: Device), ignore_index: Ignore);
+        var targeted = hidden.view(-1, Options.HiddenSize).index_select(0, tensor(b.Positions, device: Device)); // [T, D]
+        var logits = network.Logits(targeted);                                        // [T, I]
+        return nn.functional.cross_entropy(logits, tensor(b.Targets, device: Device));
     }
 
     protected override void PrepareScoring(UserSequences histories, TrainingData data)
@@ -182,7 +186,8 @@ public sealed class SasRecRecommender(SasRecOptions? options = null) : NeuralRec
         return window;
     }
 
-    private sealed record WindowBatch(long[] Inputs, long[] Targets, int Size);
+    /// <summary>Inputs [Size, L] (0 = padding); the targets of the positions that have one, at those flat positions.</summary>
+    private sealed record WindowBatch(long[] Inputs, long[] Targets, long[] Positions, int Size);
 
     /// <summary>Causal multi-head self-attention, batch first: [B, L, D] → [B, L, D].</summary>
     private sealed class CausalSelfAttention : nn.Module<Tensor, Tensor, Tensor>
