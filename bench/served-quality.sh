@@ -5,7 +5,7 @@
 #
 # usage: bench/served-quality.sh <data folder> [run ...]
 #   <data folder> holds ml-100k/ and diginetica-sample/ (e.g. ../shared/data); runs: ml100k-loo ml100k-temporal
-#   diginetica (default: all three).
+#   diginetica ml100k-loo-alternatives (default: all four).
 #
 # Quality, not latency: channel and ranking deadlines are generous (2 s, 5 s) so a busy machine does not turn
 # answers into degraded ones; docs/benchmarks.md measures latency. Each run trains the default version once and
@@ -14,7 +14,7 @@ set -euo pipefail
 data=$(cd "${1:?usage: bench/served-quality.sh <data folder> [run ...]}" && pwd)
 shift
 runs=("$@")
-[[ ${#runs[@]} -gt 0 ]] || runs=(ml100k-loo ml100k-temporal diginetica)
+[[ ${#runs[@]} -gt 0 ]] || runs=(ml100k-loo ml100k-temporal diginetica ml100k-loo-alternatives)
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/docs/results/served
 mkdir -p "$out"
@@ -23,8 +23,18 @@ dotnet build -c Release "$root/src/Cli" -v q -nologo > /dev/null
 recsys=$root/src/Cli/bin/Release/net10.0/recsys
 
 generous=(--set RecSys:Serving:ChannelTimeout=00:00:02 --set RecSys:Serving:RankTimeout=00:00:05)
-alone() { # the variant of one channel alone, unranked
+# The default channels, in priority order (RecSys:Serving:Channels); a channel whose model the version lacks is skipped.
+channels=history,gru4rec,sasrec,youtubednn,item2vec,deepwalk,sknn,itemcf,popularity
+alone() { # one channel alone, unranked
   printf '%s alone: RecSys:Serving:Channels=%s; RecSys:Serving:Ranker=none' "$1" "$1"
+}
+without() { # the default without one channel
+  printf 'without %s: RecSys:Serving:Channels=%s' "$1" "$(tr ',' '\n' <<< "$channels" | grep -vx "$1" | paste -sd,)"
+}
+ablation() { # default, no ranker, then each trained channel without it and alone
+  printf '%s\n' "--variant" "default:" "--variant" "no ranker: RecSys:Serving:Ranker=none"
+  for c in "$@"; do printf '%s\n' "--variant" "$(without "$c")"; done
+  for c in "$@"; do printf '%s\n' "--variant" "$(alone "$c")"; done
 }
 
 replay() {
@@ -36,22 +46,21 @@ replay() {
 
 for run in "${runs[@]}"; do
   case $run in
-    ml100k-loo)
-      replay ml100k-loo --data "movielens-100k:$data/ml-100k" --protocol loo --k 10 \
-        --variant "default:" --variant "no ranker: RecSys:Serving:Ranker=none" \
-        --variant "$(alone sasrec)" --variant "$(alone gru4rec)" --variant "$(alone sknn)" \
-        --variant "$(alone itemcf)" --variant "$(alone popularity)" ;;
-    ml100k-temporal)
-      replay ml100k-temporal --data "movielens-100k:$data/ml-100k" --protocol temporal --k 10 \
-        --variant "default:" --variant "no ranker: RecSys:Serving:Ranker=none" \
-        --variant "$(alone sasrec)" --variant "$(alone gru4rec)" --variant "$(alone sknn)" \
-        --variant "$(alone itemcf)" --variant "$(alone popularity)" ;;
+    ml100k-loo|ml100k-temporal)
+      mapfile -t variants < <(ablation sasrec gru4rec sknn itemcf popularity)
+      replay "$run" --data "movielens-100k:$data/ml-100k" --protocol "${run#ml100k-}" --k 10 "${variants[@]}" ;;
+    ml100k-loo-alternatives)
+      # What the default training leaves out: YouTube-DNN (the previous default) and LR as the ranker.
+      replay "$run" --data "movielens-100k:$data/ml-100k" --protocol loo --k 10 \
+        --set "RecSys:Models:Train=sasrec,gru4rec,youtubednn,din,lr" \
+        --set "RecSys:Models:TrainSettings=sasrec.epochs=30;gru4rec.epochs=8;youtubednn.epochs=8;din.epochs=3" \
+        --variant "din, with youtubednn:" --variant "$(without youtubednn | sed 's/^without youtubednn/din, without youtubednn/')" \
+        --variant "lr, with youtubednn: RecSys:Serving:Ranker=lr" \
+        --variant "$(without youtubednn | sed 's/^without youtubednn/lr, without youtubednn/'); RecSys:Serving:Ranker=lr" ;;
     diginetica)
+      mapfile -t variants < <(ablation history sasrec gru4rec sknn itemcf popularity)
       replay diginetica --data "diginetica:$data/diginetica-sample/train-item-views.csv" --protocol session --k 20 \
-        --variant "default:" --variant "no ranker: RecSys:Serving:Ranker=none" \
-        --variant "no repeats: RecSys:Serving:SessionRepeats=false" \
-        --variant "$(alone history)" --variant "$(alone sasrec)" --variant "$(alone gru4rec)" \
-        --variant "$(alone sknn)" --variant "$(alone itemcf)" --variant "$(alone popularity)" ;;
+        "${variants[@]}" --variant "no repeats: RecSys:Serving:SessionRepeats=false" ;;
     *) echo "unknown run '$run'" >&2; exit 2 ;;
   esac
 done

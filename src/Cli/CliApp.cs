@@ -66,7 +66,9 @@ public static class CliApp
                                           [--variant "name: key=value; ..."]... serving configurations compared in
                                           one run (e.g. "no ranker: RecSys:Serving:Ranker=none"), [--set key=value]...
                                           for all of them, [--artifacts <folder>] (keep and reuse trained versions),
-                                          [--parallel 4] [--limit N] [--ready-timeout 60] (minutes) [--out <folder>]
+                                          [--parallel 4] [--limit N] [--ready-timeout 60] (minutes) [--out <folder>];
+                                          --validation replays the same protocol inside the training part instead
+                                          (tune settings there, never on the test part)
           import --url <api> --data <spec>
                                           post a dataset's interactions into a running service as events, in time
                                           order, batched (--batch 5000), each with a stable id (re-imports and data

@@ -74,6 +74,25 @@ public sealed class ReplayEvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Validation_replays_inside_the_training_part_and_never_touches_the_test_events()
+    {
+        const string data = "synthetic:users=60,items=40,seed=4";
+        var dataset = RecSys.Models.Data.DatasetSpec.Parse(data).Load();
+        var test = RecSys.Models.Evaluation.ReplayPlan.LeaveOneOut(dataset);
+        var inner = RecSys.Models.Evaluation.ReplayPlan.LeaveOneOut(test.Train);
+
+        var exitCode = Run("replay-eval", "--data", data, "--protocol", "loo", "--set", "train=none", "--validation", "--out", _folder);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder, "report.json")));
+        Assert.StartsWith("validation: ", report.RootElement.GetProperty("protocol").GetString());
+        Assert.Equal(inner.ScoredCount, report.RootElement.GetProperty("scored").GetInt32());
+        // The service serves the training part minus the validation events: fewer interactions than the test run's.
+        Assert.Equal(inner.Train.Interactions.Length, report.RootElement.GetProperty("served").GetProperty("interactions").GetInt32());
+        Assert.True(inner.Train.Interactions.Length < test.Train.Interactions.Length);
+    }
+
+    [Fact]
     public void Exports_the_training_part_for_a_service_started_by_hand()
     {
         var exitCode = Run("replay-eval", "--data", "synthetic:users=50,items=30,seed=2", "--protocol", "loo", "--export-train", _folder);

@@ -28,7 +28,7 @@ internal static class ReplayEvalCommand
         var arguments = Arguments.Parse(
             args,
             ["--data", "--protocol", "--k", "--url", "--variant", "--set", "--artifacts", "--parallel", "--limit", "--out", "--export-train", "--test-share", "--test-days", "--ready-timeout", "--min-rating", "--k-core", "--sessions"],
-            ["--skip-bad-lines"],
+            ["--skip-bad-lines", "--validation"],
             repeatable: ["--variant", "--set"]);
         var protocol = (arguments.Optional("--protocol") ?? "temporal").ToLowerInvariant();
         if (!Protocols.Contains(protocol))
@@ -73,12 +73,19 @@ internal static class ReplayEvalCommand
             dataset = DataLoading.Load(arguments, error);
             loading.Report(new TrainingProgress(dataset.Name, 1));
         }
-        var plan = protocol switch
+        ReplayPlan Split(InteractionDataset data) => protocol switch
         {
-            "loo" => ReplayPlan.LeaveOneOut(dataset),
-            "session" => ReplayPlan.Sessions(SessionSplit.Create(dataset, new SessionSplitOptions { TestShare = testShare, TestDays = testDays })),
-            _ => ReplayPlan.Temporal(dataset, testShare),
+            "loo" => ReplayPlan.LeaveOneOut(data),
+            "session" => ReplayPlan.Sessions(SessionSplit.Create(data, new SessionSplitOptions { TestShare = testShare, TestDays = testDays })),
+            _ => ReplayPlan.Temporal(data, testShare),
         };
+        var plan = Split(dataset);
+        if (arguments.Has("--validation"))
+        {
+            // Settings are tuned here: the same protocol inside the training part, the test part never seen.
+            var inner = Split(plan.Train);
+            plan = inner with { Protocol = $"validation: {inner.Protocol} inside the training part of {plan.Protocol}" };
+        }
         if (plan.ScoredCount == 0)
         {
             throw new UsageException($"{plan.Protocol} leaves nothing to replay in {dataset.Name}; use more data");
