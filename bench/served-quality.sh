@@ -16,7 +16,11 @@ shift
 runs=("$@")
 [[ ${#runs[@]} -gt 0 ]] || runs=(ml100k-loo ml100k-temporal diginetica ml100k-loo-alternatives)
 root=$(cd "$(dirname "$0")/.." && pwd)
+# VALIDATION=1: the same runs replayed inside the training part (replay-eval --validation), where the defaults are
+# chosen; their reports go to docs/results/served-validation/.
+validation=()
 out=$root/docs/results/served
+if [[ ${VALIDATION:-0} == 1 ]]; then validation=(--validation); out=$root/docs/results/served-validation; fi
 mkdir -p "$out"
 
 dotnet build -c Release "$root/src/Cli" -v q -nologo > /dev/null
@@ -36,19 +40,27 @@ ablation() { # default, no ranker, then each trained channel without it and alon
   for c in "$@"; do printf '%s\n' "--variant" "$(without "$c")"; done
   for c in "$@"; do printf '%s\n' "--variant" "$(alone "$c")"; done
 }
+alone_only() { # default, no ranker, each channel alone (the temporal run replays 20,000 events per variant)
+  printf '%s\n' "--variant" "default:" "--variant" "no ranker: RecSys:Serving:Ranker=none"
+  for c in "$@"; do printf '%s\n' "--variant" "$(alone "$c")"; done
+}
 
 replay() {
   local name=$1; shift
   echo "== $name" >&2
-  "$recsys" replay-eval --out "$out/$name" "${generous[@]}" "$@" > "$out/$name.txt"
+  "$recsys" replay-eval --out "$out/$name" "${generous[@]}" "${validation[@]}" "$@" > "$out/$name.txt"
   cat "$out/$name.txt"
 }
 
 for run in "${runs[@]}"; do
   case $run in
-    ml100k-loo|ml100k-temporal)
+    ml100k-loo)
       mapfile -t variants < <(ablation sasrec gru4rec sknn itemcf popularity)
-      replay "$run" --data "movielens-100k:$data/ml-100k" --protocol "${run#ml100k-}" --k 10 "${variants[@]}" ;;
+      replay "$run" --data "movielens-100k:$data/ml-100k" --protocol loo --k 10 "${variants[@]}" ;;
+    ml100k-temporal)
+      mapfile -t variants < <(alone_only sasrec gru4rec sknn itemcf popularity)
+      replay "$run" --data "movielens-100k:$data/ml-100k" --protocol temporal --k 10 "${variants[@]}" \
+        --variant "lr ranker: RecSys:Serving:Ranker=lr" --set "RecSys:Models:Train=sasrec,gru4rec,din,lr" ;;
     ml100k-loo-alternatives)
       # What the default training leaves out: YouTube-DNN (the previous default) and LR as the ranker.
       replay "$run" --data "movielens-100k:$data/ml-100k" --protocol loo --k 10 \
