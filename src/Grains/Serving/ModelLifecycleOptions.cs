@@ -18,10 +18,10 @@ public sealed class ModelLifecycleOptions
     /// (comma-separated; empty or "none" = train nothing and serve ItemCF and popularity only). The default is the
     /// served ablation's winner (docs/quality.md, "Served quality").
     /// </summary>
-    public string Train { get; set; } = "sasrec,gru4rec,din";
+    public string Train { get; set; } = "sasrec,gru4rec,lr";
 
     /// <summary>(string) Options for those models, "model.option=value" separated by ';' (as recsys train --set).</summary>
-    public string TrainSettings { get; set; } = "sasrec.epochs=30;gru4rec.epochs=8;din.epochs=3";
+    public string TrainSettings { get; set; } = "sasrec.epochs=30;gru4rec.epochs=8";
 
     /// <summary>(TimeSpan) How often a silo checks the registry for a version to load or activate.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

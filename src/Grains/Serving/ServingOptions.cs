@@ -65,7 +65,7 @@ public sealed class ServingOptions
     /// (string) Ranker to use when a version holds it; otherwise the version's first ranker. "none": keep the recall
     /// order even when the version has a ranker.
     /// </summary>
-    public string Ranker { get; set; } = "din";
+    public string Ranker { get; set; } = "lr";
 
     /// <summary>
     /// (string) The task whose probability orders the list, for rankers with several ("click", "like" for data with
