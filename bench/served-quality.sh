@@ -5,7 +5,7 @@
 #
 # usage: bench/served-quality.sh <data folder> [run ...]
 #   <data folder> holds ml-100k/ and diginetica-sample/ (e.g. ../shared/data); runs: ml100k-loo ml100k-temporal
-#   diginetica ml100k-loo-alternatives (default: all four).
+#   diginetica ml100k-loo-alternatives diginetica-din (default: all five).
 #
 # Quality, not latency: channel and ranking deadlines are generous (2 s, 5 s) so a busy machine does not turn
 # answers into degraded ones; docs/benchmarks.md measures latency. Each run trains the default version once and
@@ -14,7 +14,7 @@ set -euo pipefail
 data=$(cd "${1:?usage: bench/served-quality.sh <data folder> [run ...]}" && pwd)
 shift
 runs=("$@")
-[[ ${#runs[@]} -gt 0 ]] || runs=(ml100k-loo ml100k-temporal diginetica ml100k-loo-alternatives)
+[[ ${#runs[@]} -gt 0 ]] || runs=(ml100k-loo ml100k-temporal diginetica ml100k-loo-alternatives diginetica-din)
 root=$(cd "$(dirname "$0")/.." && pwd)
 # VALIDATION=1: the same runs replayed inside the training part (replay-eval --validation), where the defaults are
 # chosen; their reports go to docs/results/served-validation/.
@@ -60,15 +60,21 @@ for run in "${runs[@]}"; do
     ml100k-temporal)
       mapfile -t variants < <(alone_only sasrec gru4rec sknn itemcf popularity)
       replay "$run" --data "movielens-100k:$data/ml-100k" --protocol temporal --k 10 "${variants[@]}" \
-        --variant "lr ranker: RecSys:Serving:Ranker=lr" --set "RecSys:Models:Train=sasrec,gru4rec,din,lr" ;;
+        --variant "din ranker: RecSys:Serving:Ranker=din" --set "RecSys:Models:Train=sasrec,gru4rec,lr,din" ;;
     ml100k-loo-alternatives)
-      # What the default training leaves out: YouTube-DNN (the previous default) and LR as the ranker.
+      # What the default training leaves out: YouTube-DNN and DIN (the previous defaults).
       replay "$run" --data "movielens-100k:$data/ml-100k" --protocol loo --k 10 \
-        --set "RecSys:Models:Train=sasrec,gru4rec,youtubednn,din,lr" \
+        --set "RecSys:Models:Train=sasrec,gru4rec,youtubednn,lr,din" \
         --set "RecSys:Models:TrainSettings=sasrec.epochs=30;gru4rec.epochs=8;youtubednn.epochs=8;din.epochs=3" \
-        --variant "din, with youtubednn:" --variant "$(without youtubednn | sed 's/^without youtubednn/din, without youtubednn/')" \
         --variant "lr, with youtubednn: RecSys:Serving:Ranker=lr" \
-        --variant "$(without youtubednn | sed 's/^without youtubednn/lr, without youtubednn/'); RecSys:Serving:Ranker=lr" ;;
+        --variant "$(without youtubednn | sed 's/^without youtubednn/lr, without youtubednn/'); RecSys:Serving:Ranker=lr" \
+        --variant "din, with youtubednn: RecSys:Serving:Ranker=din" \
+        --variant "$(without youtubednn | sed 's/^without youtubednn/din, without youtubednn/'); RecSys:Serving:Ranker=din" ;;
+    diginetica-din)
+      # DIN, the previous default ranker, on the session data (the version trains both rankers on the same lists).
+      replay "$run" --data "diginetica:$data/diginetica-sample/train-item-views.csv" --protocol session --k 20 \
+        --set "RecSys:Models:Train=sasrec,gru4rec,lr,din" \
+        --variant "lr: RecSys:Serving:Ranker=lr" --variant "din: RecSys:Serving:Ranker=din" ;;
     diginetica)
       mapfile -t variants < <(ablation history sasrec gru4rec sknn itemcf popularity)
       replay diginetica --data "diginetica:$data/diginetica-sample/train-item-views.csv" --protocol session --k 20 \
