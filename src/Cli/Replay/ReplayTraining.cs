@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using RecSys.Grains.Serving;
 using RecSys.Models.Artifacts;
@@ -44,35 +43,30 @@ internal static class ReplayTraining
         {
             return;
         }
-        var version = "v" + DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var staging = Path.Combine(artifacts, ".training-" + version);
-        if (Directory.Exists(staging))
-        {
-            Directory.Delete(staging, recursive: true);
-        }
         var bars = new List<ConsoleProgress>();
+        string version;
         try
         {
-            ArtifactTrainer.Train(
+            version = ArtifactVersions.TrainNew(
+                artifacts,
+                DateTimeOffset.UtcNow,
                 lifecycle.TrainModels,
                 lifecycle.ParseTrainSettings(),
                 dataset,
-                staging,
-                device: serving.Device,
+                serving.Device,
+                serving.Pipeline,
                 progress: name =>
                 {
                     bars.LastOrDefault()?.Dispose();
                     var bar = new ConsoleProgress(log, "training " + name);
                     bars.Add(bar);
                     return bar;
-                },
-                pipeline: serving.Pipeline);
+                });
         }
         finally
         {
             bars.LastOrDefault()?.Dispose();
         }
-        Directory.Move(staging, Path.Combine(artifacts, version));
         log.WriteLine($"trained {version}: {string.Join(", ", lifecycle.TrainModels)}");
     }
 }

@@ -113,6 +113,33 @@ public static class ArtifactTrainer
 /// </summary>
 public static class ArtifactVersions
 {
+    /// <summary>
+    /// Trains <paramref name="train"/> into a new version under <paramref name="root"/> named after
+    /// <paramref name="createdAt"/> (<c>v&lt;yyyyMMdd-HHmmss&gt;</c>): into a hidden folder first, renamed when
+    /// complete, so no reader ever sees half a version. Returns the version's name.
+    /// </summary>
+    public static string TrainNew(
+        string root,
+        DateTimeOffset createdAt,
+        IReadOnlyList<string> train,
+        IReadOnlyDictionary<string, Dictionary<string, string>> settings,
+        InteractionDataset dataset,
+        string device,
+        CandidatePipelineOptions pipeline,
+        Func<string, IProgress<TrainingProgress>?>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        var version = "v" + createdAt.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var staging = Path.Combine(root, ".training-" + version);
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+        ArtifactTrainer.Train(train, settings, dataset, staging, device: device, progress: progress, cancellation: cancellation, pipeline: pipeline);
+        Directory.Move(staging, Path.Combine(root, version));
+        return version;
+    }
+
     /// <summary>A version folder and the manifests of its models.</summary>
     public sealed record Version(string Name, string Folder, IReadOnlyList<(string Folder, ArtifactManifest Manifest)> Models, DateTimeOffset CreatedAt)
     {

@@ -146,20 +146,10 @@ internal sealed partial class ModelBootstrapper(
     /// <summary>Trains into a hidden folder and renames it when complete, so no silo ever sees half a version.</summary>
     private async Task<string> TrainAsync(InteractionDataset dataset, IReadOnlyList<string> train, string root, CancellationToken stoppingToken)
     {
-        var version = "v" + clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        var staging = Path.Combine(root, ".training-" + version);
         var watch = Stopwatch.StartNew();
         LogTraining(logger, string.Join(", ", train), dataset.Name);
-        await Task.Run(
-            () =>
-            {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
-                ArtifactTrainer.Train(train, lifecycle.Value.ParseTrainSettings(), dataset, staging, device: serving.Value.Device, cancellation: stoppingToken, pipeline: serving.Value.Pipeline);
-                Directory.Move(staging, Path.Combine(root, version));
-            },
+        var version = await Task.Run(
+            () => ArtifactVersions.TrainNew(root, clock.GetUtcNow(), train, lifecycle.Value.ParseTrainSettings(), dataset, serving.Value.Device, serving.Value.Pipeline, cancellation: stoppingToken),
             stoppingToken);
         LogTrained(logger, version, watch.ElapsedMilliseconds);
         return version;
