@@ -92,12 +92,10 @@ public sealed class VectorModel(string name, IArtifactModel model, IdVocabulary 
     public float[] Step(float[] vector, int item)
     {
         var gru = Model as Gru4RecRecommender ?? throw new InvalidOperationException($"{Name} is not recurrent");
-        float[] state;
         lock (_gate)
         {
-            state = gru.Step(vector.AsSpan(0, gru.StateSize), item);
+            return gru.StepQuery(vector, item);
         }
-        return [.. state, 1f];
     }
 }
 

@@ -131,6 +131,12 @@ public sealed class Gru4RecRecommender(Gru4RecOptions? options = null) : NeuralR
         return last.cpu().data<float>().ToArray();
     }
 
+    /// <summary>
+    /// The query vector (<see cref="UserVector"/>'s layout: the state, then the bias input 1) after one more item,
+    /// given the previous query vector: what serving does per event, O(1) in the history length.
+    /// </summary>
+    public float[] StepQuery(ReadOnlySpan<float> query, int item) => [.. Step(query[..StateSize], item), 1f];
+
     /// <summary>Advances a state by one item: O(1) in the history length.</summary>
     public float[] Step(ReadOnlySpan<float> state, int item)
     {

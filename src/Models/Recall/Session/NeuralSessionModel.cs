@@ -36,12 +36,10 @@ public sealed class ArtifactSessionScorer(IArtifactModel model, int itemCount) :
         if (model is Gru4RecRecommender gru && t_last is { } last && ReferenceEquals(last.Owner, this)
             && history.Count == last.Prefix.Length + 1 && last.Prefix.AsSpan().SequenceEqual(CollectionsMarshalSpan(history)[..^1]))
         {
-            float[] state;
             lock (_gate)
             {
-                state = gru.Step(last.Vector.AsSpan(0, gru.StateSize), history[^1]);
+                vector = gru.StepQuery(last.Vector, history[^1]);
             }
-            vector = [.. state, 1f];
         }
         else
         {
